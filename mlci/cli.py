@@ -1,0 +1,225 @@
+"""The command line: arguments in, one call into the core, an exit code out.
+
+This is the only module that prints or decides exit codes. It imports the core lazily, so
+`mlci --help` starts without loading pydantic, Jinja or ruamel (and never DVC, pandas or
+scikit-learn, which only commands that run the pipeline need).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci import __version__
+from mlci.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckFailed, MlciError
+
+if TYPE_CHECKING:
+    from mlci.generate import Plan
+    from mlci.spec.load import Project
+
+EXIT_CODES = """\
+exit codes:
+  0  success
+  1  a check failed (generated files out of date, a file edited by hand)
+  2  usage or spec error (the message names the file, line and key to fix)
+  3  internal error in mlci (please report it)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlci",
+        description=(
+            "GitOps CI/CD for machine-learning repositories. Describe the problem, data, "
+            "pipeline, metrics and gates once in mlci.yaml; mlci generates dvc.yaml and the "
+            "GitHub Actions workflows from it and keeps them in sync."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mlci {__version__}")
+    parser.add_argument(
+        "-C",
+        dest="directory",
+        metavar="DIR",
+        type=Path,
+        help="run as if mlci was started in DIR",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check mlci.yaml and report every problem with its file:line:column",
+        description="Check mlci.yaml: keys, types, references between sections, stage graph.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_spec_option(validate)
+
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of mlci.yaml (for editor completion and checks)",
+        description="Print the JSON Schema of mlci.yaml, generated from mlci's own models.",
+    )
+
+    generate = commands.add_parser(
+        "generate",
+        help="write dvc.yaml and the GitHub Actions workflows from mlci.yaml",
+        description=(
+            "Write dvc.yaml stages and .github/workflows/mlci-*.yml from mlci.yaml. Stages and "
+            "files a user wrote are kept; a generated file edited by hand is never overwritten "
+            "without --force."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_spec_option(generate)
+    mode = generate.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if any generated file is stale or edited",
+    )
+    mode.add_argument(
+        "--diff",
+        action="store_true",
+        help="write nothing; show per file what would be created, updated or deleted",
+    )
+    generate.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite generated files and stages even where they were edited by hand",
+    )
+    return parser
+
+
+def _add_spec_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=Path("mlci.yaml"),
+        metavar="FILE",
+        help="the spec to read (default: mlci.yaml)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.directory is not None:
+            os.chdir(args.directory)
+        return _run(args)
+    except MlciError as error:
+        prefix = "" if error.__class__.__name__ == "SpecError" else "mlci: error: "
+        print(f"{prefix}{error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("mlci: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"mlci: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        print(
+            f"mlci: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in mlci. Please report it with the command you ran, "
+            "mlci.yaml and this message.",
+            file=sys.stderr,
+        )
+        if os.environ.get("MLCI_DEBUG"):
+            raise
+        return EXIT_INTERNAL
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        from mlci.spec.schema import spec_json_schema_text
+
+        sys.stdout.write(spec_json_schema_text())
+        return EXIT_OK
+    project = _load(args.spec)
+    if args.command == "validate":
+        spec = project.spec
+        print(
+            f"{args.spec}: valid ({len(spec.stages)} stages, {len(spec.metrics)} metrics, "
+            f"{len(spec.gates.merge) + len(spec.gates.deploy)} gate rules)"
+        )
+        return EXIT_OK
+    return _generate(project, args)
+
+
+def _load(spec: Path) -> Project:
+    from mlci.spec.load import load_project
+
+    return load_project(spec)
+
+
+def _generate(project: Project, args: argparse.Namespace) -> int:
+    from mlci.generate import apply_plan, plan_generation
+
+    plan = plan_generation(project, force=args.force)
+    if args.check:
+        return _check(plan)
+    if args.diff:
+        _print_plan(plan, with_diff=True)
+        return EXIT_OK
+    if plan.conflicts:
+        for change in plan.conflicts:
+            print(f"mlci: error: {change.path}: {change.reason}", file=sys.stderr)
+        raise CheckFailed("nothing was written")
+    apply_plan(project.root, plan)
+    _print_plan(plan, with_diff=False)
+    if not plan.pending:
+        print("everything is up to date")
+    return EXIT_OK
+
+
+def _check(plan: Plan) -> int:
+    from mlci.files import unified_diff
+
+    if not plan.pending:
+        print("generated files match mlci.yaml")
+        return EXIT_OK
+    for change in plan.pending:
+        sys.stdout.write(unified_diff(change.old, change.new, change.path))
+    for change in plan.pending:
+        detail = f": {change.reason}" if change.reason else ""
+        print(f"mlci: {change.path}: {_PAST[change.action.value]}{detail}", file=sys.stderr)
+    raise CheckFailed(
+        "generated files do not match mlci.yaml; run `mlci generate` and commit the result"
+    )
+
+
+_PAST = {
+    "create": "would be created",
+    "update": "is out of date",
+    "delete": "would be deleted",
+    "conflict": "conflicts",
+    "unchanged": "unchanged",
+}
+_DONE = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "conflict": "conflict",
+    "unchanged": "unchanged",
+}
+
+
+def _print_plan(plan: Plan, *, with_diff: bool) -> None:
+    from mlci.files import unified_diff
+
+    for change in plan.changes:
+        label = change.action.value if with_diff else _DONE[change.action.value]
+        reason = f"  ({change.reason})" if change.reason else ""
+        print(f"{label:<10} {change.path}{reason}")
+        if with_diff and change.action.value != "unchanged":
+            sys.stdout.write(unified_diff(change.old, change.new, change.path))

@@ -1,0 +1,63 @@
+"""The one exception root of mlci and the exit codes each kind maps to.
+
+Exit codes are part of the public interface: CI must tell "the model regressed or a
+check failed" (1) from "the spec or the command line is wrong" (2) from "mlci broke" (3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class MlciError(Exception):
+    """A failure mlci explains to the user; `str(error)` is the whole message."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(MlciError):
+    """The command line, the environment or a file the user owns is wrong."""
+
+
+class CheckFailed(MlciError):
+    """A check ran and said no: drift, a hand-edited file, a gate."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a file a problem is: 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem in mlci.yaml, phrased as `file:line:col: key.path: message`."""
+
+    location: Location
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.key_path}: " if self.key_path else ""
+        return f"{self.location}: {where}{self.message}"
+
+
+class SpecError(MlciError):
+    """mlci.yaml is invalid; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location.line, p.location.column))
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,52 @@
+"""The manifest: what mlci wrote last time, so it can tell its output from hand edits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlci.errors import UsageError
+
+MANIFEST = ".mlci/manifest.json"
+_NOTE = "Written by `mlci generate`: digests of what it generated. Commit this file."
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: dict[str, str] = field(default_factory=dict)
+    """Path of a whole generated file -> sha256 of the content mlci wrote."""
+    stages: dict[str, str] = field(default_factory=dict)
+    """Name of a dvc.yaml stage mlci manages -> digest of the stage it wrote."""
+
+    def to_text(self) -> str:
+        data = {"note": _NOTE, "files": self.files, "stages": self.stages}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str | None, shown_as: str = MANIFEST) -> Manifest:
+        if text is None:
+            return cls()
+        try:
+            data = json.loads(text)
+            files, stages = data["files"], data["stages"]
+            if not all(isinstance(m, dict) for m in (files, stages)):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(
+                f"{shown_as}: not a manifest mlci can read; restore it from git "
+                "(`git checkout -- .mlci/manifest.json`) or delete it and run "
+                "`mlci generate --force`"
+            ) from None
+        return cls(
+            {str(k): str(v) for k, v in files.items()}, {str(k): str(v) for k, v in stages.items()}
+        )
+
+    @classmethod
+    def read(cls, root: Path) -> Manifest:
+        path = root / MANIFEST
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls()
+        return cls.from_text(text)

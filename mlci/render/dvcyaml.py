@@ -1,0 +1,157 @@
+"""Render the stages of dvc.yaml from the spec, and merge them into a user's dvc.yaml.
+
+dvc.yaml is shared: mlci owns the stages it marks with `meta: {generated-by: mlci}`, the
+user owns everything else. The merge goes through ruamel.yaml's round-trip mode (as DVC
+itself edits the file) so a user's stages, comments and ordering survive untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from mlci.markers import (
+    HEADER_TAG,
+    MANAGED_META_KEY,
+    MANAGED_META_VALUE,
+    REGENERATE_HINT,
+    is_managed_stage,
+)
+from mlci.render.overrides import round_trip_yaml
+from mlci.spec.model import DEFAULT_PARAMS_FILE, Output, PlotsOutput, Spec, Stage
+
+DVC_YAML = "dvc.yaml"
+HEADER_LINES = (
+    f"# {HEADER_TAG}: the stages marked `meta: {{{MANAGED_META_KEY}: {MANAGED_META_VALUE}}}`.",
+    f"# {REGENERATE_HINT} Every other stage is yours to edit.",
+)
+
+
+def render_stage(stage: Stage) -> dict[str, Any]:
+    """One spec stage as a dvc.yaml stage, writing only what differs from DVC's defaults."""
+    result: dict[str, Any] = {}
+    if stage.description:
+        result["desc"] = stage.description
+    result["cmd"] = stage.cmd[0] if len(stage.cmd) == 1 else list(stage.cmd)
+    if stage.wdir != ".":
+        result["wdir"] = stage.wdir
+    if stage.deps:
+        result["deps"] = list(stage.deps)
+    if stage.params:
+        result["params"] = _params(stage)
+    for section, entries in (
+        ("outs", stage.outs),
+        ("metrics", stage.metrics),
+        ("plots", stage.plots),
+    ):
+        if entries:
+            result[section] = [_output(entry) for entry in entries]
+    if stage.frozen:
+        result["frozen"] = True
+    if stage.always_changed:
+        result["always_changed"] = True
+    result["meta"] = {MANAGED_META_KEY: MANAGED_META_VALUE}
+    return result
+
+
+def _params(stage: Stage) -> list[Any]:
+    bare: list[str] = []
+    by_file: dict[str, list[str]] = {}
+    for ref in stage.params:
+        if ref.file == DEFAULT_PARAMS_FILE and ref.keys:
+            bare.extend(k for k in ref.keys if k not in bare)
+        else:
+            keys = by_file.setdefault(ref.file, [])
+            keys.extend(k for k in ref.keys if k not in keys)
+    # DVC writes a whole-file dependency as `- file.yaml:` with an empty value.
+    return [*bare, *({file: keys or None} for file, keys in by_file.items())]
+
+
+def _output(entry: Output) -> Any:
+    # mlci's defaults differ from DVC's for metrics and plots (committed to git), so compare
+    # with DVC's own defaults, which is what dvc.yaml means when an option is absent.
+    dvc_defaults = Output(path=entry.path)
+    options: dict[str, Any] = {}
+    for name in ("cache", "persist", "push", "remote", "desc"):
+        value = getattr(entry, name)
+        if value != getattr(dvc_defaults, name):
+            options[name] = value
+    if isinstance(entry, PlotsOutput):
+        for name in ("x", "y", "template", "title", "x_label", "y_label"):
+            if (value := getattr(entry, name)) is not None:
+                options[name] = value
+    return {entry.path: options} if options else entry.path
+
+
+def stage_digest(stage: Mapping[str, Any]) -> str:
+    """A digest of a stage's meaning, blind to formatting, quoting and comments."""
+    canonical = json.dumps(_plain(stage), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class DvcYamlDocument:
+    """A dvc.yaml loaded for editing; `stages` is the live mapping inside `root`."""
+
+    root: CommentedMap
+    stages: CommentedMap = field(init=False)
+
+    def __post_init__(self) -> None:
+        stages = self.root.get("stages")
+        if not isinstance(stages, CommentedMap):
+            stages = CommentedMap()
+            self.root.insert(_stages_position(self.root), "stages", stages)
+        self.stages = stages
+
+    @classmethod
+    def parse(cls, text: str | None) -> DvcYamlDocument:
+        body = _strip_header(text or "")
+        loaded = round_trip_yaml().load(body) if body.strip() else None
+        if loaded is None:
+            loaded = CommentedMap()
+        if not isinstance(loaded, CommentedMap):
+            raise ValueError("dvc.yaml is not a mapping of keys")
+        return cls(loaded)
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        round_trip_yaml().dump(self.root, out)
+        return "\n".join(HEADER_LINES) + "\n" + out.getvalue()
+
+    def replace_stage(self, name: str, stage: dict[str, Any]) -> None:
+        """Put `stage` where `name` stood, or after the last stage mlci manages."""
+        if name in self.stages:
+            self.stages[name] = stage
+            return
+        managed = [i for i, s in enumerate(self.stages.values()) if is_managed_stage(s)]
+        position = managed[-1] + 1 if managed else len(self.stages)
+        self.stages.insert(position, name, stage)
+
+
+def _stages_position(root: CommentedMap) -> int:
+    return list(root).index("vars") + 1 if "vars" in root else 0
+
+
+def _strip_header(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].rstrip("\n") in HEADER_LINES:
+        lines.pop(0)
+    return "".join(lines)
+
+
+def render_stages(spec: Spec) -> dict[str, dict[str, Any]]:
+    return {name: render_stage(stage) for name, stage in spec.stages.items()}

@@ -1,0 +1,59 @@
+"""The one Jinja environment for every template mlci renders.
+
+Delimiters are `[[ ]]`, `[% %]` and `[# #]` so that GitHub's `${{ }}` passes through
+untouched; undefined variables are errors, never silently empty text.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def templates_dir() -> Path:
+    """Inside a wheel the templates sit in the package; in a checkout, at its root."""
+    for candidate in (_PACKAGE / "templates", _PACKAGE.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("mlci's templates are missing from this installation")
+
+
+def yaml_string(value: Any) -> str:
+    """A YAML double-quoted scalar (a JSON string is one), safe for any text."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_flow(value: Any) -> str:
+    """A list or mapping as a one-line YAML flow collection."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        block_start_string="[%",
+        block_end_string="%]",
+        variable_start_string="[[",
+        variable_end_string="]]",
+        comment_start_string="[#",
+        comment_end_string="#]",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["q"] = yaml_string
+    env.filters["flow"] = yaml_flow
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,106 @@
+"""Render the GitHub Actions workflows from the spec.
+
+Each workflow is a Jinja template; its steps are small templates of their own, assembled
+here in order so that `overrides.steps` can place a user's steps before or after any of
+them, and so that later features add a step by adding a template and a point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mlci.markers import HEADER_TAG, REGENERATE_HINT
+from mlci.render.overrides import apply_key_overrides
+from mlci.render.pins import PINS
+from mlci.render.templating import render, yaml_flow, yaml_string
+from mlci.spec.model import CI, Spec
+
+WORKFLOWS_DIR = ".github/workflows"
+DEFAULT_SECRETS_ENVIRONMENT = "dvc-remote"
+
+
+@dataclass(frozen=True)
+class WorkflowKind:
+    key: str  # "pr" or "main", as used in overrides
+    file: str
+    template: str
+
+
+KINDS = (
+    WorkflowKind("pr", f"{WORKFLOWS_DIR}/mlci-pr.yml", "workflows/pr.yml.j2"),
+    WorkflowKind("main", f"{WORKFLOWS_DIR}/mlci-main.yml", "workflows/main.yml.j2"),
+)
+
+
+def step_points(kind: str, ci: CI) -> list[str]:
+    """The named steps of a workflow, in order; each is a template under workflows/steps/."""
+    points = ["checkout", "setup-python", "install"]
+    if ci.cache.dvc:
+        points.append("dvc-cache")
+    if ci.remote is not None:
+        points.append("pull")
+    points.append("reproduce")
+    if kind == "main" and ci.remote is not None:
+        points.append("push")
+    points.append("check")
+    return points
+
+
+def render_workflows(spec: Spec) -> dict[str, str]:
+    """File path -> content of every workflow mlci generates for this spec."""
+    return {kind.file: render_workflow(spec, kind) for kind in KINDS}
+
+
+def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
+    context = _context(spec)
+    steps: list[str] = []
+    extras = _extra_steps(spec, kind.key)
+    for point in step_points(kind.key, spec.ci):
+        steps.extend(extras.get(("before", point), []))
+        steps.append(render(f"workflows/steps/{point}.yml.j2", **context).rstrip())
+        steps.extend(extras.get(("after", point), []))
+    text = render(kind.template, steps=steps, **context)
+    overrides = [o for o in spec.overrides.set if o.workflow in ("all", kind.key)]
+    return apply_key_overrides(text, overrides) if overrides else text
+
+
+def _context(spec: Spec) -> dict[str, Any]:
+    ci = spec.ci
+    remote = ci.remote
+    environment = None
+    if remote is not None and remote.credentials:
+        environment = remote.environment or DEFAULT_SECRETS_ENVIRONMENT
+    runs_on = ci.runs_on
+    return {
+        "header": HEADER_TAG,
+        "hint": REGENERATE_HINT,
+        "ci": ci,
+        "pins": {name: str(pin) for name, pin in PINS.items()},
+        "remote": remote,
+        "environment": environment,
+        "runs_on": yaml_string(runs_on[0]) if len(runs_on) == 1 else yaml_flow(list(runs_on)),
+        "branches": list(ci.branches or (ci.main_branch,)),
+        "env": dict(spec.overrides.env),
+    }
+
+
+def _extra_steps(spec: Spec, kind: str) -> dict[tuple[str, str], list[str]]:
+    found: dict[tuple[str, str], list[str]] = {}
+    for insertion in spec.overrides.steps:
+        if kind not in insertion.workflows:
+            continue
+        where = "before" if insertion.before else "after"
+        point = insertion.before or insertion.after
+        assert point is not None  # the model guarantees exactly one of before/after
+        found.setdefault((where, point), []).extend(_step_yaml(s) for s in insertion.steps)
+    return found
+
+
+def _step_yaml(step: Mapping[str, Any]) -> str:
+    """One user step as a block-style list item, indented to sit under `steps:`."""
+    text = yaml.safe_dump([dict(step)], sort_keys=False, default_flow_style=False, width=1000)
+    return "\n".join(f"      {line}" if line else line for line in text.rstrip().splitlines())

@@ -1,0 +1,255 @@
+"""Checks across the spec that no single model can make: references, paths, the stage graph."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from mlci.errors import SpecProblem
+from mlci.spec.errors import did_you_mean
+from mlci.spec.model import FULL_SHA, STAGE_NAME, Spec, Stage
+from mlci.spec.source import KeyPath, SourceMap
+
+_USES = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@(?P<ref>[^\s]+)$")
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Something that produces a path: a stage output or a data source."""
+
+    path: str
+    owner: str  # "stage 'train'" or "data source"
+    at: KeyPath
+
+
+def normalise(wdir: str, path: str) -> str | None:
+    """Repository-relative POSIX path, or None when it leaves the repository."""
+    joined = posixpath.normpath(posixpath.join(wdir, path))
+    if posixpath.isabs(path) or joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def overlaps(a: str, b: str) -> bool:
+    """True when one path is the other or lies inside it."""
+    return a == b or a == "." or b == "." or b.startswith(a + "/") or a.startswith(b + "/")
+
+
+def stage_outputs(stage: Stage) -> Iterator[tuple[str, str, int]]:
+    """(section, path, index) for every output, metric and plot file of a stage."""
+    for section, entries in (
+        ("outs", stage.outs),
+        ("metrics", stage.metrics),
+        ("plots", stage.plots),
+    ):
+        for index, entry in enumerate(entries):
+            yield section, entry.path, index
+
+
+class SpecChecker:
+    def __init__(
+        self,
+        spec: Spec,
+        source: SourceMap,
+        exists: Callable[[str], bool],
+        foreign_outputs: frozenset[str] = frozenset(),
+    ) -> None:
+        self.spec = spec
+        self.source = source
+        self.exists = exists
+        self.foreign_outputs = foreign_outputs
+        self.problems: list[SpecProblem] = []
+
+    def report(self, path: KeyPath, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.source.problem(path, message, key=key))
+
+    def run(self) -> list[SpecProblem]:
+        self.check_stage_names()
+        writers = self.collect_writers()
+        self.check_deps(writers)
+        self.check_params_files()
+        self.check_metrics(writers)
+        self.check_gates()
+        self.check_cycles()
+        self.check_overrides()
+        return self.problems
+
+    def check_stage_names(self) -> None:
+        for name in self.spec.stages:
+            if not STAGE_NAME.match(name):
+                self.report(
+                    ("stages", name),
+                    f"stage name {name!r} may hold only letters, digits, '_' and '-', "
+                    "and must start with a letter or '_'",
+                    key=True,
+                )
+
+    def collect_writers(self) -> list[Writer]:
+        writers: list[Writer] = []
+        for index, source in enumerate(self.spec.data):
+            at: KeyPath = ("data", index, "path")
+            path = normalise(".", source.path)
+            if path is None:
+                self.report(at, f"{source.path!r} lies outside the repository")
+                continue
+            self.claim(writers, Writer(path, "data source", at))
+        for name, stage in self.spec.stages.items():
+            for section, raw, index in stage_outputs(stage):
+                at = ("stages", name, section, index)
+                path = normalise(stage.wdir, raw)
+                if path is None:
+                    self.report(at, f"{raw!r} lies outside the repository")
+                    continue
+                self.claim(writers, Writer(path, f"stage {name!r}", at))
+        return writers
+
+    def claim(self, writers: list[Writer], new: Writer) -> None:
+        for known in writers:
+            if overlaps(known.path, new.path):
+                line = self.source.locate(known.at).line
+                self.report(
+                    new.at,
+                    f"{new.path!r} is already written by {known.owner} "
+                    f"({known.path!r}, line {line}); each path has exactly one writer",
+                )
+                return
+        writers.append(new)
+
+    def check_deps(self, writers: list[Writer]) -> None:
+        for name, stage in self.spec.stages.items():
+            for index, raw in enumerate(stage.deps):
+                at: KeyPath = ("stages", name, "deps", index)
+                path = normalise(stage.wdir, raw)
+                if path is None:
+                    self.report(at, f"{raw!r} lies outside the repository")
+                elif not self.is_available(path, writers):
+                    self.report(
+                        at,
+                        f"{path!r} is not written by any stage, is not a data source and does "
+                        "not exist; add the file, declare it under `data:`, or list it in the "
+                        "`outs:` of the stage that makes it",
+                    )
+
+    def is_available(self, path: str, writers: list[Writer]) -> bool:
+        if any(overlaps(w.path, path) for w in writers):
+            return True
+        if any(overlaps(out, path) for out in self.foreign_outputs):
+            return True
+        return self.exists(path)
+
+    def check_params_files(self) -> None:
+        for index, file in enumerate(self.spec.params):
+            if not self.exists(file):
+                self.report(("params", index), f"params file {file!r} does not exist; create it")
+        declared = set(self.spec.params)
+        for name, stage in self.spec.stages.items():
+            for index, ref in enumerate(stage.params):
+                path = normalise(stage.wdir, ref.file)
+                if path is not None and path not in declared and not self.exists(path):
+                    self.report(
+                        ("stages", name, "params", index),
+                        f"params file {path!r} does not exist; create it",
+                    )
+
+    def check_metrics(self, writers: list[Writer]) -> None:
+        metric_files = {
+            normalise(stage.wdir, m.path)
+            for stage in self.spec.stages.values()
+            for m in stage.metrics
+        }
+        for name, metric in self.spec.metrics.items():
+            file = normalise(".", metric.file)
+            if file in metric_files or file in self.foreign_outputs:
+                continue
+            owner = next((w.owner for w in writers if w.path == file), None)
+            fix = (
+                f"it is an output of {owner}; move it from `outs:` to `metrics:`"
+                if owner
+                else "list it under the `metrics:` of the stage that writes it"
+            )
+            self.report(("metrics", name, "file"), f"{metric.file!r} is not a metrics file; {fix}")
+
+    def check_gates(self) -> None:
+        for kind in ("merge", "deploy"):
+            for index, rule in enumerate(getattr(self.spec.gates, kind)):
+                if rule.metric is not None and rule.metric not in self.spec.metrics:
+                    self.report(
+                        ("gates", kind, index, "metric"),
+                        f"unknown metric {rule.metric!r}"
+                        + did_you_mean(rule.metric, self.spec.metrics),
+                    )
+
+    def check_cycles(self) -> None:
+        outputs = {
+            name: [p for _, raw, _ in stage_outputs(stage) if (p := normalise(stage.wdir, raw))]
+            for name, stage in self.spec.stages.items()
+        }
+        edges: dict[str, list[str]] = {}
+        for name, stage in self.spec.stages.items():
+            deps = [p for raw in stage.deps if (p := normalise(stage.wdir, raw))]
+            edges[name] = [
+                other
+                for other, outs in outputs.items()
+                if any(overlaps(d, o) for d in deps for o in outs)
+            ]
+        state: dict[str, int] = {}  # 1: on the current path, 2: finished
+        trail: list[str] = []
+
+        def visit(name: str) -> list[str] | None:
+            state[name] = 1
+            trail.append(name)
+            for other in edges[name]:
+                if state.get(other) == 1:
+                    return [*trail[trail.index(other) :], other]
+                if other not in state and (cycle := visit(other)):
+                    return cycle
+            trail.pop()
+            state[name] = 2
+            return None
+
+        for name in edges:
+            if name not in state and (cycle := visit(name)):
+                self.report(
+                    ("stages", cycle[0], "deps"),
+                    "the stages form a cycle: " + " -> ".join(cycle) + "; break one dependency",
+                )
+                return
+
+    def check_overrides(self) -> None:
+        for name, value in self.spec.overrides.env.items():
+            if "secrets." in value:
+                self.report(
+                    ("overrides", "env", name),
+                    "secrets do not belong in plain env; map them in `ci.remote.credentials`",
+                )
+        for i, insertion in enumerate(self.spec.overrides.steps):
+            for j, step in enumerate(insertion.steps):
+                self.check_step(("overrides", "steps", i, "steps", j), step)
+        for i, override in enumerate(self.spec.overrides.set):
+            parts = override.path.split(".")
+            if not all(parts):
+                self.report(("overrides", "set", i, "path"), "empty part in the dotted path")
+            elif parts[0] == "on" and "pull_request_target" in parts:
+                self.report(
+                    ("overrides", "set", i, "path"),
+                    "pull_request_target runs fork code with write access; it is not allowed",
+                )
+
+    def check_step(self, at: KeyPath, step: dict[str, object]) -> None:
+        uses, run = step.get("uses"), step.get("run")
+        if isinstance(uses, str) and not uses.startswith(("./", "docker://")):
+            match = _USES.match(uses)
+            if not match or not FULL_SHA.match(match["ref"]):
+                self.report(
+                    (*at, "uses"),
+                    f"{uses!r} must be pinned to a full commit SHA: "
+                    "owner/repo@<40-hex sha> (put the version in a comment or `name:`)",
+                )
+        if isinstance(run, str) and "${{" in run:
+            self.report(
+                (*at, "run"),
+                "no ${{ }} expressions inside `run:` (script injection); pass the value through "
+                "the step's `env:` and use $NAME in the script",
+            )

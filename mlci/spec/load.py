@@ -1,0 +1,79 @@
+"""Load mlci.yaml: parse with positions, validate into frozen models, check references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mlci.errors import SpecError
+from mlci.markers import is_managed_stage
+from mlci.spec.checks import SpecChecker, normalise
+from mlci.spec.errors import problems_from_validation
+from mlci.spec.model import Spec
+from mlci.spec.source import SourceMap, read_yaml_file
+
+SPEC_FILE = "mlci.yaml"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated spec and the directory it describes."""
+
+    root: Path
+    spec: Spec
+    source: SourceMap
+
+
+def load_project(spec_path: Path) -> Project:
+    """Read and validate `spec_path`; raises SpecError listing every problem found."""
+    root = spec_path.resolve().parent
+    data, source = read_yaml_file(spec_path, spec_path.name)
+    spec = validate(data, source)
+    checker = SpecChecker(
+        spec,
+        source,
+        exists=lambda path: (root / path).exists(),
+        foreign_outputs=_foreign_outputs(root / "dvc.yaml", set(spec.stages)),
+    )
+    problems = checker.run()
+    if problems:
+        raise SpecError(problems)
+    return Project(root, spec, source)
+
+
+def validate(data: Any, source: SourceMap) -> Spec:
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as error:
+        raise SpecError(problems_from_validation(error, data, source)) from None
+
+
+def _foreign_outputs(dvc_yaml: Path, spec_stages: set[str]) -> frozenset[str]:
+    """Outputs of stages a user wrote by hand in dvc.yaml: valid dependencies for ours."""
+    try:
+        document = yaml.load(dvc_yaml.read_text(encoding="utf-8"), Loader=_loader())
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return frozenset()  # generate reports an unreadable dvc.yaml with its own message
+    stages = document.get("stages") if isinstance(document, dict) else None
+    if not isinstance(stages, dict):
+        return frozenset()
+    found: set[str] = set()
+    for name, stage in stages.items():
+        if name in spec_stages or not isinstance(stage, dict) or is_managed_stage(stage):
+            continue
+        wdir = str(stage.get("wdir", "."))
+        for section in ("outs", "metrics", "plots"):
+            for entry in stage.get(section) or ():
+                raw = entry if isinstance(entry, str) else next(iter(entry), None)
+                if isinstance(raw, str) and (path := normalise(wdir, raw)):
+                    found.add(path)
+    return frozenset(found)
+
+
+def _loader() -> type[yaml.SafeLoader]:
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader

@@ -1,0 +1,183 @@
+"""Read mlci.yaml into plain data plus the position of every key and value.
+
+PyYAML's composer gives each node a start mark; we convert nodes to Python data ourselves so
+that we can (a) remember where every key path came from, for errors that name
+file:line:column, (b) refuse duplicate keys, which PyYAML would silently resolve to the last,
+and (c) bound how much data aliases may expand to, so an alias bomb fails fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlci.errors import Location, SpecError, SpecProblem
+
+KeyPath = tuple[str | int, ...]
+
+# A real spec has a few hundred nodes; anything near this limit is an alias bomb.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+@dataclass
+class SourceMap:
+    """Positions of the nodes of one YAML document, by key path."""
+
+    file: str
+    values: dict[KeyPath, Location] = field(default_factory=dict)
+    keys: dict[KeyPath, Location] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
+        """The position of `path`, or of its nearest ancestor that exists in the file."""
+        table = self.keys if key else self.values
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return Location(self.file, 1, 1)
+
+    def problem(self, path: KeyPath, message: str, *, key: bool = False) -> SpecProblem:
+        return SpecProblem(self.locate(path, key=key), format_path(path), message)
+
+
+def format_path(path: KeyPath) -> str:
+    """`('gates', 'merge', 0, 'metric')` -> `gates.merge[0].metric`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _location(file: str, mark: yaml.Mark) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+class _Converter:
+    def __init__(self, file: str) -> None:
+        self.source = SourceMap(file)
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, mark: yaml.Mark, path: KeyPath, message: str) -> SpecError:
+        problem = SpecProblem(_location(self.source.file, mark), format_path(path), message)
+        return SpecError([problem])
+
+    def convert(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(
+                node.start_mark,
+                path,
+                f"the document expands to more than {MAX_NODES} values "
+                "(aliases referring to aliases?); write the values out instead",
+            )
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node.start_mark, path, f"nesting deeper than {MAX_DEPTH} levels")
+        self.source.values[path] = _location(self.source.file, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as error:
+            raise self.fail(
+                node.start_mark, path, f"unsupported YAML value: {error.problem}"
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
+        self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                # Keys are names; `1:` or `yes:` as a key is almost always a mistake.
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                raise self.fail(
+                    key_node.start_mark,
+                    path,
+                    f"key {shown!r} is not a name; quote it if you meant the text {shown!r}",
+                )
+            child = (*path, key)
+            if key in result:
+                first = self.source.keys[child]
+                raise self.fail(
+                    key_node.start_mark,
+                    child,
+                    f"duplicate key {key!r} (first defined at line {first.line}); keep one of them",
+                )
+            self.source.keys[child] = _location(self.source.file, key_node.start_mark)
+            result[key] = self.convert(value_node, child)
+        return result
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    """Parse one YAML document into plain data and its source map; errors are SpecErrors."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"invalid YAML: {error.problem or error.context}"
+        raise SpecError([SpecProblem(Location(file, line, column), "", message)]) from None
+    except yaml.YAMLError as error:  # e.g. a reader error on a control character
+        raise SpecError([SpecProblem(Location(file, 1, 1), "", f"invalid YAML: {error}")]) from None
+    if len(nodes) > 1:
+        second = nodes[1].start_mark
+        raise SpecError(
+            [
+                SpecProblem(
+                    _location(file, second),
+                    "",
+                    "more than one YAML document ('---'); mlci.yaml holds exactly one",
+                )
+            ]
+        )
+    if not nodes:
+        raise SpecError([SpecProblem(Location(file, 1, 1), "", "the file is empty")])
+    converter = _Converter(file)
+    data = converter.convert(nodes[0], ())
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "nothing"
+        raise SpecError(
+            [
+                SpecProblem(
+                    _location(file, nodes[0].start_mark),
+                    "",
+                    f"the document must be a mapping of keys (version:, stages:, ...), not {kind}",
+                )
+            ]
+        )
+    return data, converter.source
+
+
+def read_yaml_file(path: Path, shown_as: str) -> tuple[Any, SourceMap]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(
+            [
+                SpecProblem(
+                    Location(shown_as, 1, 1),
+                    "",
+                    "file not found; write one (see the README) or pass --spec PATH",
+                )
+            ]
+        ) from None
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            [SpecProblem(Location(shown_as, 1, 1), "", f"not UTF-8 text ({error.reason})")]
+        ) from None
+    return parse_yaml(text, shown_as)
