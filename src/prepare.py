@@ -1,13 +1,13 @@
-"""Load the wine dataset that scikit-learn ships and split it into train and test sets."""
+"""Load the breast cancer dataset that scikit-learn ships and split it into train and test sets."""
 
 from pathlib import Path
 
 import yaml
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 params = yaml.safe_load(Path("params.yaml").read_text())["prepare"]
-frame = load_wine(as_frame=True).frame
+frame = load_breast_cancer(as_frame=True).frame
 train, test = train_test_split(
     frame, test_size=params["test_size"], random_state=params["seed"], stratify=frame["target"]
 )
