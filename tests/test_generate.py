@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -225,7 +224,7 @@ def test_atomic_write_leaves_the_old_file_whole_when_interrupted(
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, "new content\n" * 1000)
     assert target.read_text() == "old content\n"
-    assert os.listdir(tmp_path) == ["dvc.yaml"]  # no temporary file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["dvc.yaml"]  # no temporary file left behind
 
 
 def test_atomic_write_keeps_the_file_mode(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def _step_problems(job: str, step: dict[str, Any]) -> list[str]:
         problems.append(f"job {job}: {uses} is not pinned to a commit")
     if "${{" in str(step.get("run", "")):
         problems.append(f"job {job}: expression inside run: {step.get('name')}")
-    if uses and uses.startswith("actions/checkout@"):
-        if step.get("with", {}).get("persist-credentials") is not False:
-            problems.append(f"job {job}: checkout keeps credentials")
+    is_checkout = bool(uses) and uses.startswith("actions/checkout@")
+    if is_checkout and step.get("with", {}).get("persist-credentials") is not False:
+        problems.append(f"job {job}: checkout keeps credentials")
     return problems
