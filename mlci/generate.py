@@ -137,10 +137,12 @@ def _plan_dvc_yaml(
     except Exception as error:  # ruamel raises many types; any of them means unreadable
         raise UsageError(f"{DVC_YAML}: cannot read it as YAML ({error}); fix it first") from None
     problems: list[str] = []
+    edited = False
     for name, stage in stages.items():
         current = document.stages.get(name)
         if current is not None and stage_digest(current) == stage_digest(stage):
             continue  # equal in meaning: keep the user's formatting as it is
+        edited = True
         if current is None or force:
             document.replace_stage(name, stage)
         elif not isinstance(current, dict) or not is_managed_stage(current):
@@ -156,6 +158,7 @@ def _plan_dvc_yaml(
                 "or run `mlci generate --force` to discard it"
             )
     for name in _stale_managed(document, stages):
+        edited = True
         current = document.stages[name]
         if force or manifest.stages.get(name) == stage_digest(current):
             del document.stages[name]
@@ -164,7 +167,9 @@ def _plan_dvc_yaml(
                 f"stage {name!r} is no longer in mlci.yaml but was edited by hand; "
                 "delete it from dvc.yaml yourself, or run `mlci generate --force`"
             )
-    new = document.dump()
+    # Whoever last wrote the file (DVC, an editor, mlci) chose its layout; keep it unless a
+    # stage must change or mlci's header is missing.
+    new = old if old is not None and not edited and document.has_header else document.dump()
     if problems:
         return FileChange(DVC_YAML, Action.CONFLICT, old, new, "; ".join(problems))
     return _change(DVC_YAML, old, new)

@@ -93,7 +93,7 @@ def test_rendered_files_match_golden(
     project.write(files)
     assert project.mlci("generate", capsys=capsys).code == 0
     for path in ("dvc.yaml", PR, MAIN, MANIFEST):
-        golden(f"{name}/{path.lstrip('.').replace('/', '__')}", project.read(path))
+        golden(f"{name}/{path.lstrip('.').replace('/', '__')}.golden", project.read(path))
 
 
 def test_check_passes_in_sync_and_fails_with_diff_when_spec_changes(

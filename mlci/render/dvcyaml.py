@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from mlci.markers import (
@@ -108,6 +109,7 @@ class DvcYamlDocument:
     """A dvc.yaml loaded for editing; `stages` is the live mapping inside `root`."""
 
     root: CommentedMap
+    has_header: bool = False
     stages: CommentedMap = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,16 +122,16 @@ class DvcYamlDocument:
     @classmethod
     def parse(cls, text: str | None) -> DvcYamlDocument:
         body = _strip_header(text or "")
-        loaded = round_trip_yaml().load(body) if body.strip() else None
+        loaded = _yaml().load(body) if body.strip() else None
         if loaded is None:
             loaded = CommentedMap()
         if not isinstance(loaded, CommentedMap):
             raise ValueError("dvc.yaml is not a mapping of keys")
-        return cls(loaded)
+        return cls(loaded, has_header=body != (text or ""))
 
     def dump(self) -> str:
         out = io.StringIO()
-        round_trip_yaml().dump(self.root, out)
+        _yaml().dump(self.root, out)
         return "\n".join(HEADER_LINES) + "\n" + out.getvalue()
 
     def replace_stage(self, name: str, stage: dict[str, Any]) -> None:
@@ -140,6 +142,11 @@ class DvcYamlDocument:
         managed = [i for i, s in enumerate(self.stages.values()) if is_managed_stage(s)]
         position = managed[-1] + 1 if managed else len(self.stages)
         self.stages.insert(position, name, stage)
+
+
+def _yaml() -> YAML:
+    # The style DVC itself writes dvc.yaml in, so `dvc stage add` and mlci agree on layout.
+    return round_trip_yaml(indent_sequences=False)
 
 
 def _stages_position(root: CommentedMap) -> int:

@@ -17,9 +17,13 @@ from mlci.errors import UsageError
 from mlci.spec.model import KeyOverride
 
 
-def round_trip_yaml() -> YAML:
+def round_trip_yaml(*, indent_sequences: bool = True) -> YAML:
+    """ruamel.yaml in round-trip mode; GitHub's style indents sequences, DVC's does not."""
     yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    if indent_sequences:
+        yaml.indent(mapping=2, sequence=4, offset=2)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
     yaml.width = 4096
     yaml.preserve_quotes = True
     return yaml

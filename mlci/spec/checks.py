@@ -140,14 +140,16 @@ class SpecChecker:
         return self.exists(path)
 
     def check_params_files(self) -> None:
-        for index, file in enumerate(self.spec.params):
+        written = ("params",) in self.source.values  # the default needs no file until used
+        for index, file in enumerate(self.spec.params if written else ()):
             if not self.exists(file):
                 self.report(("params", index), f"params file {file!r} does not exist; create it")
-        declared = set(self.spec.params)
+        reported = set(self.spec.params) if written else set()
         for name, stage in self.spec.stages.items():
             for index, ref in enumerate(stage.params):
                 path = normalise(stage.wdir, ref.file)
-                if path is not None and path not in declared and not self.exists(path):
+                if path is not None and path not in reported and not self.exists(path):
+                    reported.add(path)
                     self.report(
                         ("stages", name, "params", index),
                         f"params file {path!r} does not exist; create it",
