@@ -163,7 +163,8 @@ def test_hand_edited_generated_stage_is_a_conflict(
 
     result = dvc_project.mlci("generate", capsys=capsys)
     assert result.code == 1  # the spec still says the old command: a conflict
-    dvc_project.write({"mlci.yaml": RUNNABLE_SPEC.replace("params: [train]", "params: [train.depth]")})
+    narrower = RUNNABLE_SPEC.replace("params: [train]", "params: [train.depth]")
+    dvc_project.write({"mlci.yaml": narrower})
     result = dvc_project.mlci("generate", capsys=capsys)
     assert result.code == 1
     assert "dvc.yaml: stage 'train' was edited by hand" in result.err

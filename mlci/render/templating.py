@@ -7,6 +7,7 @@ untouched; undefined variables are errors, never silently empty text.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,30 @@ def templates_dir() -> Path:
     raise FileNotFoundError("mlci's templates are missing from this installation")
 
 
+# Characters a YAML reader refuses raw, or takes as line breaks, even inside quotes; JSON
+# escapes only those below U+0020.
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
 def yaml_string(value: Any) -> str:
     """A YAML double-quoted scalar (a JSON string is one), safe for any text."""
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def yaml_script(text: str, indent: int) -> str:
+    """A shell script as a `|` block when that is exact, else as a quoted string."""
+    lines = text.strip("\n").split("\n")
+    literal = lines[0][:1] not in (" ", "\t") and all(
+        line.replace("\t", " ").isprintable()
+        and line == line.rstrip()
+        and not _NOT_YAML_PRINTABLE.search(line)
+        for line in lines
+    )
+    if not literal:
+        return yaml_string(text)
+    pad = " " * indent
+    return "|\n" + "\n".join(pad + line if line else "" for line in lines)
 
 
 def yaml_flow(value: Any) -> str:
@@ -52,6 +74,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["q"] = yaml_string
     env.filters["flow"] = yaml_flow
+    env.filters["script"] = yaml_script
     return env
 
 

@@ -12,6 +12,7 @@ from mlci.spec.errors import did_you_mean
 from mlci.spec.model import FULL_SHA, STAGE_NAME, Spec, Stage
 from mlci.spec.source import KeyPath, SourceMap
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _USES = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@(?P<ref>[^\s]+)$")
 
 
@@ -22,6 +23,19 @@ class Writer:
     path: str
     owner: str  # "stage 'train'" or "data source"
     at: KeyPath
+
+
+def _strings(value: object, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string inside a dumped model, with its key path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key), key
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
 
 
 def normalise(wdir: str, path: str) -> str | None:
@@ -73,6 +87,7 @@ class SpecChecker:
         self.check_metrics(writers)
         self.check_gates()
         self.check_cycles()
+        self.check_ci_expressions()
         self.check_overrides()
         return self.problems
 
@@ -219,8 +234,24 @@ class SpecChecker:
                 )
                 return
 
+    def check_ci_expressions(self) -> None:
+        """Spec values are written into workflows as data; an expression there would run."""
+        for path, value in _strings(self.spec.ci.model_dump(), ("ci",)):
+            if "${{" in value:
+                self.report(
+                    path,
+                    "no ${{ }} expressions here: mlci writes this value into the workflow as "
+                    "plain text; use `overrides:` for steps that need expressions",
+                )
+
     def check_overrides(self) -> None:
         for name, value in self.spec.overrides.env.items():
+            if not ENV_NAME.fullmatch(name):
+                self.report(
+                    ("overrides", "env", name),
+                    f"{name!r} is not an environment variable name (letters, digits, '_')",
+                    key=True,
+                )
             if "secrets." in value:
                 self.report(
                     ("overrides", "env", name),
