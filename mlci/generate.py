@@ -6,7 +6,7 @@ would do. A plan with a conflict writes nothing at all: every file stays as it w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -15,7 +15,14 @@ from mlci.errors import UsageError
 from mlci.files import read_text_or_none, sha256_text, write_atomic
 from mlci.manifest import MANIFEST, Manifest
 from mlci.markers import has_header, is_managed_stage
-from mlci.render.dvcyaml import DVC_YAML, DvcYamlDocument, render_stages, stage_digest
+from mlci.dvcfile import plain_stages
+from mlci.render.dvcyaml import (
+    DVC_YAML,
+    DvcYamlDocument,
+    has_dvc_yaml_header,
+    render_stages,
+    stage_digest,
+)
 from mlci.render.workflows import render_workflows
 from mlci.spec.load import Project
 
@@ -132,6 +139,8 @@ def _plan_dvc_yaml(
     root: Path, stages: dict[str, dict[str, object]], manifest: Manifest, force: bool
 ) -> FileChange:
     old = read_text_or_none(root / DVC_YAML)
+    if old is not None and _already_in_sync(old, stages):
+        return _change(DVC_YAML, old, old)
     try:
         document = DvcYamlDocument.parse(old)
     except Exception as error:  # ruamel raises many types; any of them means unreadable
@@ -175,11 +184,29 @@ def _plan_dvc_yaml(
     return _change(DVC_YAML, old, new)
 
 
+def _already_in_sync(text: str, stages: dict[str, dict[str, object]]) -> bool:
+    """True when dvc.yaml needs no change; read with libyaml, as round-trip parsing is slow."""
+    current = plain_stages(text)
+    if current is None or not has_dvc_yaml_header(text):
+        return False
+    if any(
+        name not in current or stage_digest(current[name]) != stage_digest(stage)
+        for name, stage in stages.items()
+    ):
+        return False
+    return not _stale_managed_names(current, stages)
+
+
 def _stale_managed(document: DvcYamlDocument, stages: Iterable[str]) -> list[str]:
+    return _stale_managed_names(document.stages, stages)
+
+
+def _stale_managed_names(current: Mapping[str, object], stages: Iterable[str]) -> list[str]:
+    """Stages mlci generated earlier that the spec no longer has."""
     wanted = set(stages)
     return [
         name
-        for name, stage in document.stages.items()
+        for name, stage in current.items()
         if name not in wanted and isinstance(stage, dict) and is_managed_stage(stage)
     ]
 

@@ -153,6 +153,10 @@ def _stages_position(root: CommentedMap) -> int:
     return list(root).index("vars") + 1 if "vars" in root else 0
 
 
+def has_dvc_yaml_header(text: str) -> bool:
+    return text.startswith("\n".join(HEADER_LINES) + "\n")
+
+
 def _strip_header(text: str) -> str:
     lines = text.splitlines(keepends=True)
     while lines and lines[0].rstrip("\n") in HEADER_LINES:
