@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from mlci.dvcfile import plain_stages
 from mlci.errors import UsageError
 from mlci.files import read_text_or_none, sha256_text, write_atomic
 from mlci.manifest import MANIFEST, Manifest
 from mlci.markers import has_header, is_managed_stage
-from mlci.dvcfile import plain_stages
 from mlci.render.dvcyaml import (
     DVC_YAML,
     DvcYamlDocument,
