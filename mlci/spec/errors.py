@@ -105,8 +105,8 @@ def _message(error: Any, value: Any) -> str:
         return f"{_TYPE_WORDS[kind]}, not {_describe(value)}"
     if kind == "literal_error":
         expected = _expected_values(error.get("ctx", {}))
-        shown = value if isinstance(value, str) else repr(value)
-        return f"{shown!r} is not allowed" + did_you_mean(str(value), expected)
+        shown = repr(value) if isinstance(value, str) else _describe(value)
+        return f"{shown} is not allowed" + did_you_mean(str(value), expected)
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     return message.replace("Input should be", "must be")
@@ -124,12 +124,6 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return repr(value)
-
-
-def _lookup(data: Any, path: KeyPath) -> Any:
-    for part in path:
-        data = data[part]  # _data_path keeps only the parts that exist
-    return data
 
 
 def problems_from_validation(
@@ -158,7 +152,7 @@ def problems_from_validation(
             )
         else:
             path = _data_path(data, loc)
-            problem = source.problem(path, _message(item, _lookup(data, path)))
+            problem = source.problem(path, _message(item, item["input"]))
         if (path, problem.message) not in seen:
             seen.add((path, problem.message))
             problems.append(problem)

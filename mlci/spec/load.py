@@ -67,8 +67,9 @@ def _foreign_outputs(dvc_yaml: Path, spec_stages: set[str]) -> frozenset[str]:
             continue
         wdir = str(stage.get("wdir", "."))
         for section in ("outs", "metrics", "plots"):
-            for entry in stage.get(section) or ():
-                raw = entry if isinstance(entry, str) else next(iter(entry), None)
+            entries = stage.get(section)
+            for entry in entries if isinstance(entries, list) else ():
+                raw = next(iter(entry), None) if isinstance(entry, dict) else entry
                 if isinstance(raw, str) and (path := normalise(wdir, raw)):
                     found.add(path)
     return frozenset(found)

@@ -143,7 +143,9 @@ PlotsEntry = Annotated[
 ]
 ParamsEntry = Annotated[
     ParamsRef,
-    BeforeValidator(_params_shorthand, json_schema_input_type=str | dict[str, list[str] | None]),
+    BeforeValidator(
+        _params_shorthand, json_schema_input_type=str | dict[str, list[str] | None] | ParamsRef
+    ),
 ]
 
 
@@ -260,9 +262,10 @@ class Cache(Model):
 
 def _quoted_version(value: Any) -> Any:
     if isinstance(value, float):
+        # The number lost what was written (3.10 arrives as 3.1), so show no version back.
         raise ValueError(
-            f'YAML reads this as the number {value}; quote the version: python: "{value}" '
-            '(and write 3.10 as "3.10")'
+            f"YAML reads this as the number {value}; quote the version as written, "
+            'e.g. python: "3.12" (unquoted, 3.10 becomes 3.1)'
         )
     return value
 
