@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from mlci.errors import SpecProblem
 from mlci.spec.errors import did_you_mean
 from mlci.spec.model import FULL_SHA, STAGE_NAME, Spec, Stage
+from mlci.spec.paths import PathIndex, normalise
 from mlci.spec.source import KeyPath, SourceMap
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -38,17 +38,27 @@ def _strings(value: object, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
             yield from _strings(item, (*path, index))
 
 
-def normalise(wdir: str, path: str) -> str | None:
-    """Repository-relative POSIX path, or None when it leaves the repository."""
-    joined = posixpath.normpath(posixpath.join(wdir, path))
-    if posixpath.isabs(path) or joined == ".." or joined.startswith("../"):
-        return None
-    return joined
-
-
-def overlaps(a: str, b: str) -> bool:
-    """True when one path is the other or lies inside it."""
-    return a == b or a == "." or b == "." or b.startswith(a + "/") or a.startswith(b + "/")
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in the graph as [a, b, ..., a], or None. Iterative: pipelines can be long."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for start in edges:
+        if start in state:
+            continue
+        trail = [start]
+        pending = [iter(edges[start])]
+        state[start] = 1
+        while pending:
+            following = next(pending[-1], None)
+            if following is None:
+                state[trail.pop()] = 2
+                pending.pop()
+            elif state.get(following) == 1:
+                return [*trail[trail.index(following) :], following]
+            elif following not in state:
+                state[following] = 1
+                trail.append(following)
+                pending.append(iter(edges[following]))
+    return None
 
 
 def stage_outputs(stage: Stage) -> Iterator[tuple[str, str, int]]:
@@ -73,7 +83,10 @@ class SpecChecker:
         self.spec = spec
         self.source = source
         self.exists = exists
-        self.foreign_outputs = foreign_outputs
+        self.foreign_outputs: PathIndex[str] = PathIndex()
+        for path in foreign_outputs:
+            self.foreign_outputs.add(path, path)
+        self.foreign_paths = foreign_outputs
         self.problems: list[SpecProblem] = []
 
     def report(self, path: KeyPath, message: str, *, key: bool = False) -> None:
@@ -101,8 +114,8 @@ class SpecChecker:
                     key=True,
                 )
 
-    def collect_writers(self) -> list[Writer]:
-        writers: list[Writer] = []
+    def collect_writers(self) -> PathIndex[Writer]:
+        writers: PathIndex[Writer] = PathIndex()
         for index, source in enumerate(self.spec.data):
             at: KeyPath = ("data", index, "path")
             path = normalise(".", source.path)
@@ -120,19 +133,19 @@ class SpecChecker:
                 self.claim(writers, Writer(path, f"stage {name!r}", at))
         return writers
 
-    def claim(self, writers: list[Writer], new: Writer) -> None:
-        for known in writers:
-            if overlaps(known.path, new.path):
-                line = self.source.locate(known.at).line
-                self.report(
-                    new.at,
-                    f"{new.path!r} is already written by {known.owner} "
-                    f"({known.path!r}, line {line}); each path has exactly one writer",
-                )
-                return
-        writers.append(new)
+    def claim(self, writers: PathIndex[Writer], new: Writer) -> None:
+        known = next(writers.overlapping(new.path), None)
+        if known is None:
+            writers.add(new.path, new)
+            return
+        line = self.source.locate(known.at).line
+        self.report(
+            new.at,
+            f"{new.path!r} is already written by {known.owner} "
+            f"({known.path!r}, line {line}); each path has exactly one writer",
+        )
 
-    def check_deps(self, writers: list[Writer]) -> None:
+    def check_deps(self, writers: PathIndex[Writer]) -> None:
         for name, stage in self.spec.stages.items():
             for index, raw in enumerate(stage.deps):
                 at: KeyPath = ("stages", name, "deps", index)
@@ -147,10 +160,10 @@ class SpecChecker:
                         "`outs:` of the stage that makes it",
                     )
 
-    def is_available(self, path: str, writers: list[Writer]) -> bool:
-        if any(overlaps(w.path, path) for w in writers):
+    def is_available(self, path: str, writers: PathIndex[Writer]) -> bool:
+        if next(writers.overlapping(path), None) is not None:
             return True
-        if any(overlaps(out, path) for out in self.foreign_outputs):
+        if next(self.foreign_outputs.overlapping(path), None) is not None:
             return True
         return self.exists(path)
 
@@ -170,7 +183,7 @@ class SpecChecker:
                         f"params file {path!r} does not exist; create it",
                     )
 
-    def check_metrics(self, writers: list[Writer]) -> None:
+    def check_metrics(self, writers: PathIndex[Writer]) -> None:
         metric_files = {
             normalise(stage.wdir, m.path)
             for stage in self.spec.stages.values()
@@ -178,9 +191,9 @@ class SpecChecker:
         }
         for name, metric in self.spec.metrics.items():
             file = normalise(".", metric.file)
-            if file in metric_files or file in self.foreign_outputs:
+            if file in metric_files or file in self.foreign_paths:
                 continue
-            owner = next((w.owner for w in writers if w.path == file), None)
+            owner = next((w.owner for w in writers.overlapping(file or "") if w.path == file), None)
             fix = (
                 f"it is an output of {owner}; move it from `outs:` to `metrics:`"
                 if owner
@@ -199,40 +212,27 @@ class SpecChecker:
                     )
 
     def check_cycles(self) -> None:
-        outputs = {
-            name: [p for _, raw, _ in stage_outputs(stage) if (p := normalise(stage.wdir, raw))]
+        outputs: PathIndex[str] = PathIndex()
+        for name, stage in self.spec.stages.items():
+            for _, raw, _ in stage_outputs(stage):
+                if path := normalise(stage.wdir, raw):
+                    outputs.add(path, name)
+        edges = {
+            name: sorted(
+                {
+                    producer
+                    for raw in stage.deps
+                    if (dep := normalise(stage.wdir, raw))
+                    for producer in outputs.overlapping(dep)
+                }
+            )
             for name, stage in self.spec.stages.items()
         }
-        edges: dict[str, list[str]] = {}
-        for name, stage in self.spec.stages.items():
-            deps = [p for raw in stage.deps if (p := normalise(stage.wdir, raw))]
-            edges[name] = [
-                other
-                for other, outs in outputs.items()
-                if any(overlaps(d, o) for d in deps for o in outs)
-            ]
-        state: dict[str, int] = {}  # 1: on the current path, 2: finished
-        trail: list[str] = []
-
-        def visit(name: str) -> list[str] | None:
-            state[name] = 1
-            trail.append(name)
-            for other in edges[name]:
-                if state.get(other) == 1:
-                    return [*trail[trail.index(other) :], other]
-                if other not in state and (cycle := visit(other)):
-                    return cycle
-            trail.pop()
-            state[name] = 2
-            return None
-
-        for name in edges:
-            if name not in state and (cycle := visit(name)):
-                self.report(
-                    ("stages", cycle[0], "deps"),
-                    "the stages form a cycle: " + " -> ".join(cycle) + "; break one dependency",
-                )
-                return
+        if cycle := find_cycle(edges):
+            self.report(
+                ("stages", cycle[0], "deps"),
+                "the stages form a cycle: " + " -> ".join(cycle) + "; break one dependency",
+            )
 
     def check_ci_expressions(self) -> None:
         """Spec values are written into workflows as data; an expression there would run."""

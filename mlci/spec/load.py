@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from mlci.errors import SpecError
 from mlci.markers import is_managed_stage
-from mlci.spec.checks import SpecChecker, normalise
+from mlci.spec.checks import SpecChecker
 from mlci.spec.errors import problems_from_validation
 from mlci.spec.model import Spec
+from mlci.spec.paths import normalise
 from mlci.spec.source import SourceMap, read_yaml_file
 
 SPEC_FILE = "mlci.yaml"
