@@ -96,6 +96,24 @@ def test_rendered_files_match_golden(
         golden(f"{name}/{path.lstrip('.').replace('/', '__')}.golden", project.read(path))
 
 
+def test_overrides_reach_the_workflows(project: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write(FULL_FILES)
+    assert project.mlci("generate", capsys=capsys).code == 0
+    pr, main = project.read(PR), project.read(MAIN)
+    # Runner labels per workflow: the PR runs on a hosted runner, main on the GPU machine.
+    assert 'runs-on: "ubuntu-latest"\n' in pr and "head.repo.full_name" not in pr
+    assert 'runs-on: ["self-hosted", "gpu"]  # zizmor: ignore[self-hosted-runner]' in main
+    # Extra steps land at their points, in the workflows they name.
+    assert pr.index("name: Show the environment") < pr.index("id: dvc-cache")
+    assert pr.index("id: install") < pr.index("name: Show the environment")
+    assert "Warm up" not in pr
+    assert main.index("id: push") > main.index("name: Warm up") > main.index("id: pull")
+    # Keys set by path, for all workflows or one.
+    assert "timeout-minutes: 45" in pr and "timeout-minutes: 45" in main
+    assert "name: Reproduce this change" in pr and "name: Reproduce the pipeline" in main
+    assert 'TOKENIZERS_PARALLELISM: "false"' in main
+
+
 def test_check_passes_in_sync_and_fails_with_diff_when_spec_changes(
     project: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,7 @@ from mlci.markers import HEADER_TAG, REGENERATE_HINT
 from mlci.render.overrides import apply_key_overrides
 from mlci.render.pins import PINS
 from mlci.render.templating import render, yaml_flow, yaml_string
-from mlci.spec.model import CI, Spec
+from mlci.spec.model import CI, Spec, WorkflowName
 
 WORKFLOWS_DIR = ".github/workflows"
 DEFAULT_SECRETS_ENVIRONMENT = "dvc-remote"
@@ -25,7 +25,7 @@ DEFAULT_SECRETS_ENVIRONMENT = "dvc-remote"
 
 @dataclass(frozen=True)
 class WorkflowKind:
-    key: str  # "pr" or "main", as used in overrides
+    key: WorkflowName  # as named in overrides
     file: str
     template: str
 
@@ -56,7 +56,7 @@ def render_workflows(spec: Spec) -> dict[str, str]:
 
 
 def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
-    context = {**_context(spec), "kind": kind.key}
+    context = {**_context(spec), **_runner(spec, kind.key), "kind": kind.key}
     steps: list[str] = []
     extras = _extra_steps(spec, kind.key)
     for point in step_points(kind.key, spec.ci):
@@ -74,12 +74,6 @@ def _context(spec: Spec) -> dict[str, Any]:
     environment = None
     if remote is not None and remote.credentials:
         environment = remote.environment or DEFAULT_SECRETS_ENVIRONMENT
-    runs_on = ci.runs_on
-    self_hosted = "self-hosted" in runs_on
-    runs_on_text = yaml_string(runs_on[0]) if len(runs_on) == 1 else yaml_flow(list(runs_on))
-    if self_hosted:
-        # The spec chose its own runners on purpose; say so where auditors look.
-        runs_on_text += "  # zizmor: ignore[self-hosted-runner] chosen in mlci.yaml"
     return {
         "header": HEADER_TAG,
         "hint": REGENERATE_HINT,
@@ -87,11 +81,19 @@ def _context(spec: Spec) -> dict[str, Any]:
         "pins": {name: str(pin) for name, pin in PINS.items()},
         "remote": remote,
         "environment": environment,
-        "runs_on": runs_on_text,
-        "self_hosted": self_hosted,
         "branches": list(ci.branches or (ci.main_branch,)),
         "env": dict(spec.overrides.env),
     }
+
+
+def _runner(spec: Spec, kind: WorkflowName) -> dict[str, Any]:
+    labels = spec.overrides.runs_on.get(kind, spec.ci.runs_on)
+    self_hosted = "self-hosted" in labels
+    text = yaml_string(labels[0]) if len(labels) == 1 else yaml_flow(list(labels))
+    if self_hosted:
+        # The spec chose its own runners on purpose; say so where auditors look.
+        text += "  # zizmor: ignore[self-hosted-runner] chosen in mlci.yaml"
+    return {"runs_on": text, "self_hosted": self_hosted}
 
 
 def _extra_steps(spec: Spec, kind: str) -> dict[tuple[str, str], list[str]]:

@@ -12,6 +12,20 @@ from mlci.spec.model import FULL_SHA, STAGE_NAME, Spec, Stage
 from mlci.spec.paths import PathIndex, normalise
 from mlci.spec.source import KeyPath, SourceMap
 
+# The keys GitHub Actions accepts in a step.
+STEP_KEYS = (
+    "id",
+    "if",
+    "name",
+    "uses",
+    "run",
+    "working-directory",
+    "shell",
+    "with",
+    "env",
+    "continue-on-error",
+    "timeout-minutes",
+)
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _USES = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@(?P<ref>[^\s]+)$")
 
@@ -271,8 +285,22 @@ class SpecChecker:
                 )
 
     def check_step(self, at: KeyPath, step: dict[str, object]) -> None:
+        for key in step:
+            if key not in STEP_KEYS:
+                self.report(
+                    (*at, key),
+                    f"unknown step key {key!r}" + did_you_mean(key, STEP_KEYS),
+                    key=True,
+                )
         uses, run = step.get("uses"), step.get("run")
-        if isinstance(uses, str) and not uses.startswith(("./", "docker://")):
+        if (uses is None) == (run is None):
+            self.report(at, "a step has exactly one of `uses:` or `run:`")
+        if isinstance(uses, str) and uses.startswith("docker://") and "@sha256:" not in uses:
+            self.report(
+                (*at, "uses"),
+                f"{uses!r} must be pinned to an image digest: docker://image@sha256:<digest>",
+            )
+        elif isinstance(uses, str) and not uses.startswith(("./", "docker://")):
             match = _USES.match(uses)
             if not match or not FULL_SHA.match(match["ref"]):
                 self.report(

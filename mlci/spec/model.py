@@ -20,6 +20,7 @@ STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # Named places in the generated workflows where `overrides.steps` may add steps.
+WorkflowName = Literal["pr", "main"]
 STEP_POINTS = ("checkout", "setup-python", "install", "dvc-cache", "pull", "reproduce", "check")
 
 
@@ -294,7 +295,7 @@ class StepInsertion(Model):
 
     before: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
     after: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
-    workflows: tuple[Literal["pr", "main"], ...] = ("pr", "main")
+    workflows: tuple[WorkflowName, ...] = ("pr", "main")
     steps: tuple[dict[str, Any], ...]
     """GitHub Actions steps, written as in a workflow file."""
 
@@ -320,6 +321,8 @@ class Overrides(Model):
     env: Mapping[str, str] = Field(default_factory=dict)
     """Environment variables for every job (plain values; secrets go in ci.remote.credentials)."""
     steps: tuple[StepInsertion, ...] = ()
+    runs_on: Mapping[WorkflowName, Strings] = Field(default_factory=dict)
+    """Runner labels for one workflow, e.g. `{main: [self-hosted, gpu]}`; else `ci.runs_on`."""
     set: tuple[KeyOverride, ...] = ()
 
 

@@ -129,7 +129,7 @@ overrides:
           env:
             TITLE: ${{{{ github.event.pull_request.title }}}}
         - uses: ./.github/actions/local
-        - uses: docker://alpine:3.20
+        - uses: docker://alpine@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
     - before: reproduce
       steps:
         - run: nvidia-smi

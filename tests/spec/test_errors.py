@@ -869,13 +869,39 @@ def test_override_step_must_pin_actions(problems: SpecProblems, uses: str) -> No
         f"actions/cache@{SHA}",
         f"github/codeql-action/init@{SHA}",
         "./local-action",
-        "docker://alpine:3",
+        "docker://alpine@sha256:" + "a" * 64,
     ],
 )
 def test_override_step_pinned_or_local_is_fine(load: LoadSpec, uses: str) -> None:
     text = edit(append=STEP.format(uses=uses))
     project = load(text)
     assert project.spec.overrides.steps[0].steps == ({"uses": uses},)
+
+
+def test_override_docker_step_needs_a_digest(problems: SpecProblems) -> None:
+    (line,) = problems(edit(append=STEP.format(uses="docker://alpine:3")))
+    assert line.endswith(
+        "overrides.steps[0].steps[0].uses: 'docker://alpine:3' must be pinned to an image "
+        "digest: docker://image@sha256:<digest>"
+    )
+
+
+def test_override_step_keys_are_checked(problems: SpecProblems) -> None:
+    text = edit(
+        append=(
+            "overrides:\n  steps:\n    - after: install\n      steps:\n"
+            "        - {name: a, run: echo, timeout_minutes: 3}\n"
+            "        - {name: b}\n"
+        )
+    )
+    first, second = problems(text)
+    assert first.endswith(
+        "overrides.steps[0].steps[0].timeout_minutes: unknown step key 'timeout_minutes' "
+        "(did you mean 'timeout-minutes'?)"
+    )
+    assert second.endswith(
+        "overrides.steps[0].steps[1]: a step has exactly one of `uses:` or `run:`"
+    )
 
 
 def test_override_step_with_expression_in_run(problems: SpecProblems) -> None:
