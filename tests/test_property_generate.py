@@ -124,9 +124,7 @@ def overrides(draw: st.DrawFn) -> dict[str, Any]:
         }
         for _ in range(draw(st.integers(0, 3)))
     ]
-    env = draw(
-        st.dictionaries(st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True), plain_text)
-    )
+    env = draw(st.dictionaries(st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True), plain_text))
     return {"env": env, "steps": steps}
 
 
