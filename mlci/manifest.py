@@ -18,9 +18,13 @@ class Manifest:
     """Path of a whole generated file -> sha256 of the content mlci wrote."""
     stages: dict[str, str] = field(default_factory=dict)
     """Name of a dvc.yaml stage mlci manages -> digest of the stage it wrote."""
+    sections: dict[str, str] = field(default_factory=dict)
+    """Top-level dvc.yaml section mlci manages (`plots`, ...) -> digest of what it wrote."""
 
     def to_text(self) -> str:
         data = {"note": _NOTE, "files": self.files, "stages": self.stages}
+        if self.sections:
+            data["sections"] = self.sections
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -30,7 +34,8 @@ class Manifest:
         try:
             data = json.loads(text)
             files, stages = data["files"], data["stages"]
-            if not all(isinstance(m, dict) for m in (files, stages)):
+            sections = data.get("sections", {})
+            if not all(isinstance(m, dict) for m in (files, stages, sections)):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             raise UsageError(
@@ -39,7 +44,9 @@ class Manifest:
                 "`mlci generate --force`"
             ) from None
         return cls(
-            {str(k): str(v) for k, v in files.items()}, {str(k): str(v) for k, v in stages.items()}
+            files={str(k): str(v) for k, v in files.items()},
+            stages={str(k): str(v) for k, v in stages.items()},
+            sections={str(k): str(v) for k, v in sections.items()},
         )
 
     @classmethod

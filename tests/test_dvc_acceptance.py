@@ -199,3 +199,26 @@ def test_generated_pipeline_loads_in_dvc_in_process(
     metrics = next(o for o in train.outs if o.def_path == "metrics.json")
     assert metrics.metric and not metrics.use_cache
     assert train.meta == {"generated-by": "mlci"}
+
+
+def test_dvc_reads_the_pipeline_sections(
+    dvc_project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = RUNNABLE_SPEC + (
+        "pipeline:\n"
+        "  plots:\n"
+        "    - {History: {x: step, y: {history.csv: score}, template: linear}}\n"
+        "  artifacts:\n"
+        "    text-model: {path: model.txt, type: model, labels: [demo]}\n"
+    )
+    dvc_project.write({"mlci.yaml": spec, "history.csv": "step,score\n0,1\n1,3\n"})
+    assert dvc_project.mlci("generate", capsys=capsys).code == 0
+    assert dvc(dvc_project, "repro").returncode == 0
+    shown = dvc(dvc_project, "plots", "show", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert "History" in json.loads(shown.stdout)["data"]
+    from dvc.repo import Repo as DvcRepo
+
+    with DvcRepo(str(dvc_project.root)) as dvc_repo:
+        artifacts = dvc_repo.artifacts.read()
+    assert artifacts["dvc.yaml"]["text-model"].path == "model.txt"

@@ -251,3 +251,56 @@ def test_atomic_write_keeps_the_file_mode(tmp_path: Path) -> None:
     target.chmod(0o755)
     write_atomic(target, "new\n")
     assert (target.read_text(), target.stat().st_mode & 0o777) == ("new\n", 0o755)
+
+
+SECTIONS_SPEC = (
+    MINIMAL_SPEC
+    + """\
+pipeline:
+  plots:
+    - {Loss: {x: step, y: {metrics.json: loss}}}
+  artifacts:
+    classifier: {path: model.bin, type: model}
+"""
+)
+
+
+def test_pipeline_sections_are_generated_and_guarded(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert project.mlci("generate", capsys=capsys).code == 0
+    project.write({"mlci.yaml": SECTIONS_SPEC})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    text = project.read("dvc.yaml")
+    assert "plots:\n- Loss:\n    x: step\n" in text
+    assert "artifacts:\n  classifier:\n    path: model.bin\n    type: model\n" in text
+    assert set(json.loads(project.read(MANIFEST))["sections"]) == {"plots", "artifacts"}
+
+    # A hand edit of a section mlci owns is refused like a hand-edited stage.
+    project.write({"dvc.yaml": text.replace("type: model", "type: dataset")})
+    result = project.mlci("generate", capsys=capsys)
+    assert result.code == 1
+    assert "top-level `artifacts:` was edited by hand" in result.err
+
+    # Dropped from the spec: removed, since it is as mlci wrote it.
+    project.write({"dvc.yaml": text, "mlci.yaml": MINIMAL_SPEC})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    assert "artifacts:" not in project.read("dvc.yaml")
+    assert "plots:" not in project.read("dvc.yaml")
+
+
+def test_a_users_own_section_is_kept_or_refused(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert project.mlci("generate", capsys=capsys).code == 0
+    mine = project.read("dvc.yaml") + "plots:\n- mine.csv\n"
+    project.write({"dvc.yaml": mine})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    assert project.read("dvc.yaml") == mine  # not declared in the spec: not mlci's
+
+    project.write({"mlci.yaml": SECTIONS_SPEC})
+    result = project.mlci("generate", capsys=capsys)
+    assert result.code == 1
+    assert "top-level `plots:` was written by hand; move it into mlci.yaml" in result.err
+    assert project.mlci("generate", "--force", capsys=capsys).code == 0
+    assert "mine.csv" not in project.read("dvc.yaml")

@@ -57,7 +57,7 @@ def render_stage(stage: Stage) -> dict[str, Any]:
         result["frozen"] = True
     if stage.always_changed:
         result["always_changed"] = True
-    result["meta"] = {MANAGED_META_KEY: MANAGED_META_VALUE}
+    result["meta"] = {**stage.meta, MANAGED_META_KEY: MANAGED_META_VALUE}
     return result
 
 
@@ -90,9 +90,9 @@ def _output(entry: Output) -> Any:
     return {entry.path: options} if options else entry.path
 
 
-def stage_digest(stage: Mapping[str, Any]) -> str:
-    """A digest of a stage's meaning, blind to formatting, quoting and comments."""
-    canonical = json.dumps(_plain(stage), sort_keys=True, separators=(",", ":"))
+def content_digest(content: Any) -> str:
+    """A digest of a stage's or section's meaning, blind to formatting, quoting and comments."""
+    canonical = json.dumps(_plain(content), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -166,3 +166,21 @@ def _strip_header(text: str) -> str:
 
 def render_stages(spec: Spec) -> dict[str, dict[str, Any]]:
     return {name: render_stage(stage) for name, stage in spec.stages.items()}
+
+
+def render_sections(spec: Spec) -> dict[str, Any]:
+    """The top-level sections of dvc.yaml that the spec's `pipeline:` declares."""
+    pipeline = spec.pipeline
+    sections: dict[str, Any] = {}
+    if pipeline.metrics:
+        sections["metrics"] = list(pipeline.metrics)
+    if pipeline.plots:
+        sections["plots"] = [_plain(plot) for plot in pipeline.plots]
+    if pipeline.params:
+        sections["params"] = list(pipeline.params)
+    if pipeline.artifacts:
+        sections["artifacts"] = {
+            name: artifact.model_dump(exclude_defaults=True)
+            for name, artifact in pipeline.artifacts.items()
+        }
+    return sections

@@ -169,6 +169,8 @@ class Stage(Model):
     """Run the stage every time, even when nothing it depends on changed."""
     frozen: bool = False
     """Never run the stage (its outputs are taken as they are)."""
+    meta: Mapping[str, Any] = Field(default_factory=dict)
+    """Free-form notes kept in the stage's `meta:` in dvc.yaml."""
 
 
 class Metric(Model):
@@ -326,6 +328,29 @@ class Overrides(Model):
     set: tuple[KeyOverride, ...] = ()
 
 
+class Artifact(Model):
+    """A model or dataset published from this repository (dvc.yaml `artifacts:`)."""
+
+    path: str
+    type: str | None = None
+    """E.g. `model` or `dataset`."""
+    desc: str | None = None
+    labels: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class Pipeline(Model):
+    """Top-level sections of dvc.yaml beyond the stages, written as DVC reads them."""
+
+    metrics: tuple[str, ...] = ()
+    """Metrics files DVC shows besides those of the stages."""
+    plots: tuple[str | dict[str, dict[str, Any] | None], ...] = ()
+    """Plot definitions: a file, or `{name: {x:, y:, template:, ...}}` combining files."""
+    params: tuple[str, ...] = ()
+    """Params files DVC tracks besides the keys the stages read."""
+    artifacts: Mapping[str, Artifact] = Field(default_factory=dict)
+
+
 class Spec(Model):
     """mlci.yaml: one description of an ML project, from problem to CI."""
 
@@ -337,6 +362,7 @@ class Spec(Model):
     """Params files the stages read."""
     stages: Mapping[str, Stage]
     metrics: Mapping[str, Metric] = Field(default_factory=dict)
+    pipeline: Pipeline = Pipeline()
     gates: Gates = Gates()
     ci: CI = CI()
     overrides: Overrides = Overrides()

@@ -40,7 +40,7 @@ from tests.spec.conftest import LoadSpec, SpecProblems
 # 25   merge:
 # 26     - metric: accuracy
 # 27       min: 0.8
-TOP_KEYS = "ci, data, gates, metrics, overrides, params, problem, stages, version"
+TOP_KEYS = "ci, data, gates, metrics, overrides, params, pipeline, problem, stages, version"
 
 
 def edit(*changes: tuple[str, str], append: str = "") -> str:
@@ -652,7 +652,7 @@ def test_quoted_key_that_looks_like_a_number_is_a_name(problems: SpecProblems) -
     # Quoting makes it a name; it is then just an unknown stage option.
     assert problems(edit(("    cmd: python train.py", '    cmd: python train.py\n    "1": x'))) == [
         "mlci.yaml:13:5: stages.train.1: unknown key '1' (expected one of: always_changed, "
-        "cmd, deps, description, frozen, metrics, outs, params, plots, wdir)"
+        "cmd, deps, description, frozen, meta, metrics, outs, params, plots, wdir)"
     ]
 
 
