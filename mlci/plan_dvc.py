@@ -15,7 +15,7 @@ from typing import Any
 from mlci.dvcfile import plain_document
 from mlci.errors import UsageError
 from mlci.manifest import Manifest
-from mlci.markers import is_managed_stage
+from mlci.markers import MANAGED_META_KEY, is_managed_stage
 from mlci.render.dvcyaml import DvcYamlDocument, content_digest, has_dvc_yaml_header
 
 SECTIONS = ("metrics", "plots", "params", "artifacts")
@@ -68,7 +68,7 @@ class _Editor:
             if current is not None and content_digest(current) == content_digest(stage):
                 continue  # equal in meaning: keep the user's formatting as it is
             self.edited = True
-            if current is None or self.force:
+            if current is None or self.force or _same_but_unmarked(current, stage):
                 self.document.replace_stage(name, stage)
             elif not isinstance(current, dict) or not is_managed_stage(current):
                 self.problems.append(
@@ -113,6 +113,17 @@ class _Editor:
                 del root[name]
             else:
                 root[name] = wanted
+
+
+def _same_but_unmarked(current: Any, stage: dict[str, Any]) -> bool:
+    """A user's stage that means exactly what the spec says: mlci adopts it, losing nothing."""
+    if not isinstance(current, dict) or is_managed_stage(current):
+        return False
+    meta = {k: v for k, v in stage.get("meta", {}).items() if k != MANAGED_META_KEY}
+    unmarked = {k: v for k, v in stage.items() if k != "meta"}
+    if meta:
+        unmarked["meta"] = meta
+    return content_digest(current) == content_digest(unmarked)
 
 
 def _section_conflict(name: str, dropped: bool, users: bool) -> str:

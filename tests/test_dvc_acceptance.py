@@ -222,3 +222,22 @@ def test_dvc_reads_the_pipeline_sections(
     with DvcRepo(str(dvc_project.root)) as dvc_repo:
         artifacts = dvc_repo.artifacts.read()
     assert artifacts["dvc.yaml"]["text-model"].path == "model.txt"
+
+
+def test_a_users_stage_identical_to_the_spec_is_adopted(
+    dvc_project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = (
+        "stages:\n"
+        "  prepare:\n"
+        "    cmd: python step.py data/raw.txt data/prepared.txt\n"
+        "    deps:\n    - step.py\n    - data/raw.txt\n"
+        "    params:\n    - prepare.scale\n"
+        "    outs:\n    - data/prepared.txt\n"
+    )
+    dvc_project.write({"dvc.yaml": own})
+    result = dvc_project.mlci("generate", capsys=capsys)
+    assert result.code == 0, result.err
+    stages = dvc(dvc_project, "stage", "list", "--name-only").stdout.split()
+    assert stages == ["prepare", "train"]
+    assert "generated-by: mlci" in dvc_project.read("dvc.yaml").split("train:")[0]
