@@ -17,7 +17,7 @@ from mlci.markers import HEADER_TAG, REGENERATE_HINT
 from mlci.render.overrides import apply_key_overrides
 from mlci.render.pins import PINS
 from mlci.render.templating import render, yaml_flow, yaml_string
-from mlci.spec.model import CI, Spec, WorkflowName
+from mlci.spec.model import Spec, WorkflowName
 
 WORKFLOWS_DIR = ".github/workflows"
 DEFAULT_SECRETS_ENVIRONMENT = "dvc-remote"
@@ -36,17 +36,21 @@ KINDS = (
 )
 
 
-def step_points(kind: str, ci: CI) -> list[str]:
-    """The named steps of a workflow, in order; each is a template under workflows/steps/."""
-    points = ["checkout", "setup-python", "install"]
+def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
+    """(point, template) of each step of a workflow, in order."""
+    ci = spec.ci
+    points = [(p, p) for p in ("checkout", "setup-python", "install")]
     if ci.cache.dvc:
-        points.append("dvc-cache")
+        points.append(("dvc-cache", "dvc-cache"))
     if ci.remote is not None:
-        points.append("pull")
-    points.append("reproduce")
+        points.append(("pull", "pull"))
+    elif spec.data_ci_cannot_fetch():
+        # Fail with the fix in words rather than with DVC's "missing cache files" trace.
+        points.append(("pull", "pull-unreachable"))
+    points.append(("reproduce", "reproduce"))
     if kind == "main" and ci.remote is not None:
-        points.append("push")
-    points.append("check")
+        points.append(("push", "push"))
+    points.append(("check", "check"))
     return points
 
 
@@ -59,9 +63,9 @@ def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
     context = {**_context(spec), **_runner(spec, kind.key), "kind": kind.key}
     steps: list[str] = []
     extras = _extra_steps(spec, kind.key)
-    for point in step_points(kind.key, spec.ci):
+    for point, template in step_points(kind.key, spec):
         steps.extend(extras.get(("before", point), []))
-        steps.append(render(f"workflows/steps/{point}.yml.j2", **context).rstrip())
+        steps.append(render(f"workflows/steps/{template}.yml.j2", **context).rstrip())
         steps.extend(extras.get(("after", point), []))
     text = render(kind.template, steps=steps, **context)
     overrides = [o for o in spec.overrides.set if o.workflow in ("all", kind.key)]
@@ -83,6 +87,7 @@ def _context(spec: Spec) -> dict[str, Any]:
         "environment": environment,
         "branches": list(ci.branches or (ci.main_branch,)),
         "env": dict(spec.overrides.env),
+        "unreachable_data": spec.data_ci_cannot_fetch(),
     }
 
 

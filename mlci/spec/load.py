@@ -27,6 +27,8 @@ class Project:
     root: Path
     spec: Spec
     source: SourceMap
+    warnings: tuple[str, ...] = ()
+    """Things that are valid but will not work as the user likely expects."""
 
 
 def load_project(spec_path: Path) -> Project:
@@ -43,7 +45,18 @@ def load_project(spec_path: Path) -> Project:
     problems = checker.run()
     if problems:
         raise SpecError(problems)
-    return Project(root, spec, source)
+    return Project(root, spec, source, tuple(spec_warnings(spec, spec_path.name)))
+
+
+def spec_warnings(spec: Spec, shown_as: str) -> list[str]:
+    if paths := spec.data_ci_cannot_fetch():
+        return [
+            f"{shown_as}: CI cannot reproduce this pipeline: it reads data tracked by DVC "
+            f"({', '.join(paths)}) and `ci.remote` names no DVC remote CI can reach. Set "
+            "ci.remote.url (s3://, gs://, azure://, ssh://) and ci.remote.credentials, "
+            "run `dvc push`, then `mlci generate`; until then the CI run stops with this message"
+        ]
+    return []
 
 
 def validate(data: Any, source: SourceMap) -> Spec:

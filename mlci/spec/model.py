@@ -369,3 +369,12 @@ class Spec(Model):
 
     def metric_key(self, name: str) -> str:
         return self.metrics[name].key or name
+
+    def data_ci_cannot_fetch(self) -> list[str]:
+        """Data tracked by DVC in this repository, when CI has no remote to fetch it from.
+
+        Imports are fetched from where they were imported, so only plain sources count.
+        """
+        if self.ci.remote is not None:
+            return []
+        return [d.path for d in self.data if d.import_ is None and d.url is None]

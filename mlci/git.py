@@ -1,0 +1,48 @@
+"""The only module that runs git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from mlci.errors import UsageError
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise UsageError("git is not installed; install git and try again") from None
+    if check and done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise UsageError(f"git {args[0]} failed: {detail[-1] if detail else done.returncode}")
+    return done
+
+
+def toplevel(path: Path) -> Path | None:
+    """The root of the git work tree holding `path`, or None outside any repository."""
+    done = _git(path, "rev-parse", "--show-toplevel", check=False)
+    return Path(done.stdout.strip()).resolve() if done.returncode == 0 else None
+
+
+def init(root: Path) -> None:
+    _git(root, "init", "-q", "-b", "main")
+
+
+def has_identity(root: Path) -> bool:
+    return all(
+        _git(root, "config", key, check=False).stdout.strip() for key in ("user.name", "user.email")
+    )
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything (honouring .gitignore) and commit; returns the new commit's SHA."""
+    if not has_identity(root):
+        raise UsageError(
+            "git does not know who you are, so nothing was committed; run "
+            '`git config --global user.name "Your Name"` and '
+            "`git config --global user.email you@example.com`, then commit"
+        )
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", message)
+    return _git(root, "rev-parse", "HEAD").stdout.strip()
