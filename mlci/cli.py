@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,65 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_spec_option(validate)
+
+    init = commands.add_parser(
+        "init",
+        help="start an ML project: spec, params, stage scripts, DVC, workflows",
+        description=(
+            "Make DIR (default: here) a reproducible ML repository: git and DVC, mlci.yaml, "
+            "params.yaml, stage scripts under src/, then dvc.yaml and the workflows. Works in "
+            "an empty folder, a git repository or a DVC repository (whose pipeline it adopts). "
+            "Never overwrites a file."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument("target_dir", nargs="?", type=Path, default=Path(), metavar="DIR")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument(
+        "--example",
+        metavar="NAME",
+        help="start from a dataset scikit-learn ships: breast_cancer (default), iris, wine, "
+        "diabetes (regression)",
+    )
+    source.add_argument("--data", type=Path, metavar="CSV", help="start from your own CSV file")
+    init.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
+    init.add_argument(
+        "--task", choices=("classification", "regression"), help="override the inferred task"
+    )
+    init.add_argument(
+        "--remote",
+        metavar="URL",
+        help="DVC remote (s3://, gs://, azure://, ssh://, a path); default: a local folder",
+    )
+    init.add_argument("--yes", "-y", action="store_true", help="ask nothing; take the defaults")
+    init.add_argument("--commit", action="store_true", help="commit the new project")
+
+    run = commands.add_parser(
+        "run",
+        help="reproduce the pipeline through DVC, showing each stage as it goes",
+        description=(
+            "Reproduce the pipeline with DVC: unchanged stages are skipped, stages seen before "
+            "are restored from the run-cache. Exits 1 naming the stage that failed."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--pull", action="store_true", help="fetch inputs from the DVC remote first")
+    run.add_argument(
+        "--push", action="store_true", help="send outputs and the run-cache to the remote after"
+    )
+    run.add_argument("--dry", action="store_true", help="show what would run, run nothing")
+    run.add_argument("--force", action="store_true", help="rerun every stage")
+    run.add_argument("stages", nargs="*", metavar="STAGE", help="only these stages (and inputs)")
+
+    commands.add_parser(
+        "status",
+        help="say whether dvc.lock matches code, data and params (exit 1 when it does not)",
+        description="Is this commit reproduced? Compares the workspace with dvc.lock.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
     commands.add_parser(
         "schema",
@@ -140,6 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command in ("init", "run", "status"):
+        from mlci import commands
+
+        handler: Callable[[argparse.Namespace], int] = getattr(commands, args.command)
+        return handler(args)
     if args.command == "schema":
         from mlci.spec.schema import spec_json_schema_text
 
@@ -159,7 +223,10 @@ def _run(args: argparse.Namespace) -> int:
 def _load(spec: Path) -> Project:
     from mlci.spec.load import load_project
 
-    return load_project(spec)
+    project = load_project(spec)
+    for warning in project.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    return project
 
 
 def _generate(project: Project, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from mlci.markers import has_header
 from mlci.plan_dvc import DesiredPipeline, plan_dvc_yaml
 from mlci.render.dvcyaml import DVC_YAML, content_digest, render_sections, render_stages
 from mlci.render.workflows import render_workflows
+from mlci.spec.schema import EDITOR_SCHEMA, editor_schema_text
 from mlci.spec.load import Project
 
 
@@ -53,7 +54,7 @@ class Plan:
 def plan_generation(project: Project, *, force: bool = False) -> Plan:
     root = project.root
     manifest = Manifest.read(root)
-    workflows = render_workflows(project.spec)
+    workflows = {**render_workflows(project.spec), EDITOR_SCHEMA: editor_schema_text()}
     desired = DesiredPipeline(render_stages(project.spec), render_sections(project.spec))
     changes = [_plan_dvc_yaml(root, desired, manifest, force)]
     changes += [

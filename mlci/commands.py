@@ -1,0 +1,138 @@
+"""CLI handlers for `init`, `run` and `status`: arguments in, one core call, printed results.
+
+Part of the command-line layer (with cli.py): the core they call never prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def init(args: argparse.Namespace) -> int:
+    from mlci.scaffold.init import InitOptions, init_project
+
+    interactive = sys.stdin.isatty() and not args.yes
+
+    def ask(question: str, default: str) -> str:
+        if not interactive:
+            return default
+        shown = f" [{default}]" if default else ""
+        answer = input(f"{question}{shown}: ").strip()
+        return answer or default
+
+    report = init_project(
+        InitOptions(
+            directory=args.target_dir,
+            example=args.example,
+            data=args.data,
+            target=args.target,
+            task=args.task,
+            remote=args.remote,
+            commit=args.commit,
+            ask=ask,
+        )
+    )
+    for status, path in report.files:
+        _say(f"{status:<10} {path}")
+    for note in report.notes:
+        _say(f"note: {note}")
+    for warning in report.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    if report.commit:
+        _say(f"committed {report.commit[:12]}")
+    where = "" if args.target_dir == Path() else f"cd {args.target_dir} && "
+    _say(f"\nNext: {where}mlci run")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlci import pipeline
+
+    root = Path.cwd()
+    if not (root / "dvc.yaml").exists():
+        raise CheckFailed("no dvc.yaml here; run `mlci init` or `mlci generate` first")
+    watcher = pipeline.ReproWatcher(
+        finished=_show_stage,
+        still_running=lambda name, seconds: _say(f"  running    {name}  ({seconds:.0f}s so far)"),
+    )
+    result = pipeline.reproduce(
+        root, force=args.force, dry=args.dry, pull=args.pull, targets=args.stages, watcher=watcher
+    )
+    if not result.ok:
+        _report_failure(result)
+        return EXIT_CHECK_FAILED
+    counts = {o: sum(r.outcome == o for r in result.stages) for o in ("ran", "would run")}
+    if args.push and not args.dry:
+        pipeline.push(root)
+        _say("pushed outputs and the run-cache to the DVC remote")
+    if args.dry:
+        _say(f"{counts['would run']} stage(s) would run")
+    elif counts["ran"] == 0:
+        _say("nothing to run: every stage is up to date")
+    return EXIT_OK
+
+
+def _show_stage(run: object) -> None:
+    from mlci.pipeline import StageRun
+
+    assert isinstance(run, StageRun)
+    took = f"{run.seconds:6.1f}s" if run.outcome in ("ran", "failed") else ""
+    _say(f"  {run.outcome:<10} {run.name:<20} {took}".rstrip())
+
+
+def _report_failure(result: object) -> None:
+    from mlci.pipeline import ReproResult
+
+    assert isinstance(result, ReproResult)
+    failed = [run for run in result.stages if run.outcome == "failed"]
+    if not failed:
+        print(f"mlci: error: dvc repro failed: {result.error}", file=sys.stderr)
+        return
+    run = failed[-1]
+    tail = [line for line in run.output if line.strip()][-20:]
+    print(f"mlci: error: stage {run.name!r} failed: {run.reason}", file=sys.stderr)
+    if tail:
+        print("--- last lines of its output ---", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
+    print(
+        "dvc.lock records only the stages that finished; fix the stage and run `mlci run` again",
+        file=sys.stderr,
+    )
+
+
+def status(args: argparse.Namespace) -> int:
+    from mlci import pipeline
+
+    changes = pipeline.status(Path.cwd())
+    if not changes:
+        _say("reproduced: dvc.lock matches the code, data and params")
+        return EXIT_OK
+    _say("not reproduced: dvc.lock does not match the workspace")
+    for stage, details in changes.items():
+        _say(f"  {stage}: {_describe_change(details)}")
+    _say("run `mlci run` and commit dvc.lock")
+    return EXIT_CHECK_FAILED
+
+
+def _describe_change(details: object) -> str:
+    """DVC's status entry for one stage, e.g. [{'changed deps': {'src/train.py': 'modified'}}]."""
+    parts: list[str] = []
+    for entry in details if isinstance(details, list) else [details]:
+        if isinstance(entry, dict):
+            for kind, paths in entry.items():
+                if isinstance(paths, dict):
+                    listed = ", ".join(f"{path} ({how})" for path, how in paths.items())
+                    parts.append(f"{kind}: {listed}")
+                else:
+                    parts.append(str(kind))
+        else:
+            parts.append(str(entry))
+    return "; ".join(parts) or "changed"

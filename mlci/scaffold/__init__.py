@@ -1,0 +1,1 @@
+"""`mlci init`: a working, reproducible ML repository in one command."""
