@@ -59,23 +59,26 @@ def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     if not (root / "dvc.yaml").exists():
         raise CheckFailed("no dvc.yaml here; run `mlci init` or `mlci generate` first")
+    if args.dry:
+        stages = pipeline.would_run(root)
+        for name in stages:
+            _say(f"  {'would run':<10} {name}")
+        _say(f"{len(stages)} stage(s) would run")
+        return EXIT_OK
     watcher = pipeline.ReproWatcher(
         finished=_show_stage,
         still_running=lambda name, seconds: _say(f"  running    {name}  ({seconds:.0f}s so far)"),
     )
     result = pipeline.reproduce(
-        root, force=args.force, dry=args.dry, pull=args.pull, targets=args.stages, watcher=watcher
+        root, force=args.force, pull=args.pull, targets=args.stages, watcher=watcher
     )
     if not result.ok:
         _report_failure(result)
         return EXIT_CHECK_FAILED
-    counts = {o: sum(r.outcome == o for r in result.stages) for o in ("ran", "would run")}
-    if args.push and not args.dry:
+    if args.push:
         pipeline.push(root)
         _say("pushed outputs and the run-cache to the DVC remote")
-    if args.dry:
-        _say(f"{counts['would run']} stage(s) would run")
-    elif counts["ran"] == 0:
+    if not any(run.outcome in ("ran", "restored") for run in result.stages):
         _say("nothing to run: every stage is up to date")
     return EXIT_OK
 
@@ -122,6 +125,13 @@ def status(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED
 
 
+def _how(change: object) -> str:
+    """`modified`, or for a params file `{'train.lr': 'modified'}` -> `train.lr modified`."""
+    if isinstance(change, dict):
+        return ", ".join(f"{key} {how}" for key, how in change.items())
+    return str(change)
+
+
 def _describe_change(details: object) -> str:
     """DVC's status entry for one stage, e.g. [{'changed deps': {'src/train.py': 'modified'}}]."""
     parts: list[str] = []
@@ -129,7 +139,7 @@ def _describe_change(details: object) -> str:
         if isinstance(entry, dict):
             for kind, paths in entry.items():
                 if isinstance(paths, dict):
-                    listed = ", ".join(f"{path} ({how})" for path, how in paths.items())
+                    listed = ", ".join(f"{path} ({_how(how)})" for path, how in paths.items())
                     parts.append(f"{kind}: {listed}")
                 else:
                     parts.append(str(kind))

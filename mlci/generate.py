@@ -16,8 +16,8 @@ from mlci.markers import has_header
 from mlci.plan_dvc import DesiredPipeline, plan_dvc_yaml
 from mlci.render.dvcyaml import DVC_YAML, content_digest, render_sections, render_stages
 from mlci.render.workflows import render_workflows
-from mlci.spec.schema import EDITOR_SCHEMA, editor_schema_text
 from mlci.spec.load import Project
+from mlci.spec.schema import EDITOR_SCHEMA, editor_schema_text
 
 
 class Action(str, Enum):

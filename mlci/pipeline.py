@@ -95,6 +95,21 @@ def status(root: Path) -> dict[str, Any]:
     return parsed
 
 
+def would_run(root: Path) -> list[str]:
+    """The stages `dvc repro` would run, worked out from `dvc status` and the stage graph.
+
+    `dvc repro --dry` cannot answer on a fresh checkout: it stops at the first input that
+    an earlier stage has yet to write.
+    """
+    from mlci.dvcfile import plain_stages
+    from mlci.stage_graph import downstream
+
+    stages = plain_stages((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
+    changed = status(root)
+    data = [key.removesuffix(".dvc") for key in changed if key.endswith(".dvc")]
+    return downstream(stages, changed, data)
+
+
 @dataclass
 class StageRun:
     name: str

@@ -1,0 +1,264 @@
+"""`mlci init`, `mlci run` and `mlci status` end to end: real git, real DVC, real training."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import Result
+
+pytestmark = pytest.mark.slow
+
+
+class Workspace:
+    """A temporary home for projects, with the local DVC remotes kept inside it."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.env = {
+            **os.environ,
+            "XDG_DATA_HOME": str(base / "xdg"),
+            "GIT_AUTHOR_NAME": "mlci tests",
+            "GIT_AUTHOR_EMAIL": "tests@mlci.invalid",
+            "GIT_COMMITTER_NAME": "mlci tests",
+            "GIT_COMMITTER_EMAIL": "tests@mlci.invalid",
+        }
+
+    def mlci(self, *args: str, cwd: Path | None = None) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "mlci", *args],
+            cwd=cwd or self.base,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=self.env)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def outcomes(output: str) -> dict[str, str]:
+    """Stage name -> outcome, from the lines `mlci run` prints."""
+    found = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("ran", "skipped", "restored", "failed"):
+            found[parts[1]] = parts[0]
+    return found
+
+
+def test_example_project_from_init_to_metrics_and_back(workspace: Workspace) -> None:
+    init = workspace.mlci("init", "demo")
+    assert init.code == 0, init.err
+    demo = workspace.base / "demo"
+    for path in ("mlci.yaml", "params.yaml", "src/load.py", "src/train.py", "requirements.txt"):
+        assert f"created    {path}" in init.out
+    assert "generated  dvc.yaml" in init.out
+    assert "Next: cd demo && mlci run" in init.out
+    assert (demo / ".git").is_dir() and (demo / ".dvc").is_dir()
+    # The default remote is a folder outside the git tree, configured only on this machine.
+    local_config = (demo / ".dvc" / "config.local").read_text()
+    assert str(workspace.base / "xdg" / "mlci" / "remotes") in local_config
+    assert "remote" not in (demo / ".dvc" / "config").read_text()
+    spec = yaml.safe_load((demo / "mlci.yaml").read_text())
+    assert spec["problem"]["task"] == "classification"
+    assert "ci" in spec and "remote" not in spec["ci"]  # CI rebuilds the example's data itself
+
+    first = workspace.mlci("run", cwd=demo)
+    assert first.code == 0, first.err
+    assert outcomes(first.out) == dict.fromkeys(("load", "prepare", "train", "evaluate"), "ran")
+    metrics = json.loads((demo / "metrics.json").read_text())
+    assert set(metrics) == {"accuracy", "f1", "precision", "recall", "roc_auc"}
+    assert 0.8 < metrics["accuracy"] <= 1.0
+
+    again = workspace.mlci("run", cwd=demo)
+    assert set(outcomes(again.out).values()) == {"skipped"}
+    assert "nothing to run: every stage is up to date" in again.out
+    assert workspace.mlci("status", cwd=demo).code == 0
+
+    params = (demo / "params.yaml").read_text()
+    (demo / "params.yaml").write_text(params.replace("max_iter: 1000", "max_iter: 500"))
+    stale = workspace.mlci("status", cwd=demo)
+    assert stale.code == 1
+    assert "not reproduced" in stale.out
+    assert "train: changed deps: params.yaml (train modified)" in stale.out
+
+    changed = workspace.mlci("run", cwd=demo)
+    assert outcomes(changed.out)["train"] == "ran"
+    assert outcomes(changed.out)["prepare"] == "skipped"
+
+    # Back to the old params: the run-cache restores train instead of training again.
+    (demo / "params.yaml").write_text(params)
+    restored = workspace.mlci("run", cwd=demo)
+    assert outcomes(restored.out)["train"] == "restored", restored.out
+    assert json.loads((demo / "metrics.json").read_text()) == metrics  # same seed, same result
+
+
+def test_init_twice_is_harmless(workspace: Workspace) -> None:
+    assert workspace.mlci("init", "demo", "--example", "iris").code == 0
+    demo = workspace.base / "demo"
+    before = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    second = workspace.mlci("init", "demo", "--example", "iris")
+    assert second.code == 0, second.err
+    assert "created" not in second.out
+    assert "kept       mlci.yaml" in second.out and "kept       dvc.yaml" in second.out
+    after = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before
+
+
+def test_own_csv_with_a_label_target_and_commit(workspace: Workspace) -> None:
+    rows = ["sepal,petal,colour,species"] + [
+        f"{i % 7},{i % 5 + 0.5},{'red' if i % 2 else 'blue'},{'a' if i % 3 else 'b'}"
+        for i in range(90)
+    ]
+    csv = workspace.base / "flowers.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    init = workspace.mlci("init", "proj", "--data", str(csv), "--commit")
+    assert init.code == 0, init.err
+    proj = workspace.base / "proj"
+    assert "created    data/flowers.csv (copied from" in init.out
+    assert "tracked    data/flowers.csv (dvc add: data/flowers.csv.dvc)" in init.out
+    assert "task: classification ('species' holds labels, not numbers" in init.out
+    spec = yaml.safe_load((proj / "mlci.yaml").read_text())
+    assert spec["problem"]["target"] == "species"  # the last column, as no --target was given
+    assert spec["data"] == [{"path": "data/flowers.csv"}]
+    # Own data on a local remote: said plainly at init, by validate, and in the CI workflow.
+    assert "CI cannot reproduce this pipeline" in init.err
+    assert "CI cannot reproduce this pipeline" in workspace.mlci("validate", cwd=proj).err
+    workflow = (proj / ".github/workflows/mlci-pr.yml").read_text()
+    assert "names no DVC remote that CI can reach" in workflow
+    # --commit: everything is committed, nothing is left over.
+    assert workspace.run("git", "status", "--porcelain", cwd=proj).stdout == ""
+    assert "Start the ML project with mlci init" in workspace.run("git", "log", cwd=proj).stdout
+
+    run = workspace.mlci("run", cwd=proj)
+    assert run.code == 0, run.err
+    assert "load" not in outcomes(run.out)
+    assert "accuracy" in json.loads((proj / "metrics.json").read_text())
+
+
+def test_regression_is_inferred_and_a_remote_url_reaches_ci(workspace: Workspace) -> None:
+    proj = workspace.base / "houses"
+    proj.mkdir()
+    rows = ["size,rooms,price"] + [f"{50 + i},{1 + i % 4},{1000 + 37.5 * i}" for i in range(60)]
+    (proj / "houses.csv").write_text("\n".join(rows) + "\n")
+    init = workspace.mlci(
+        "init", "houses", "--data", "houses/houses.csv", "--remote", "s3://bucket/houses"
+    )
+    assert init.code == 0, init.err
+    assert "tracked    houses.csv" in init.out  # already inside the repository: not copied
+    spec = yaml.safe_load((proj / "mlci.yaml").read_text())
+    assert spec["problem"]["task"] == "regression"
+    assert spec["ci"]["remote"] == {
+        "name": "storage",
+        "url": "s3://bucket/houses",
+        "credentials": {
+            "AWS_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY": "AWS_SECRET_ACCESS_KEY",
+        },
+    }
+    assert "url = s3://bucket/houses" in (proj / ".dvc" / "config").read_text()
+    assert "dvc[s3]" in (proj / "requirements.txt").read_text().splitlines()
+    workflow = (proj / ".github/workflows/mlci-pr.yml").read_text()
+    assert "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}" in workflow
+    assert 'dvc pull --remote "$MLCI_REMOTE"' in workflow
+    assert init.err == ""  # a reachable remote: no warning
+
+
+def test_init_in_an_existing_git_repository_keeps_its_files(workspace: Workspace) -> None:
+    repo = workspace.base / "existing"
+    repo.mkdir()
+    workspace.run("git", "init", "-q", cwd=repo)
+    (repo / "README.md").write_text("# mine\n")
+    (repo / ".gitignore").write_text("secrets.txt\n")
+    assert workspace.mlci("init", "--example", "diabetes", "--yes", cwd=repo).code == 0
+    assert (repo / "README.md").read_text() == "# mine\n"
+    assert (repo / ".gitignore").read_text().startswith("secrets.txt\n__pycache__/\n")
+    assert yaml.safe_load((repo / "mlci.yaml").read_text())["problem"]["task"] == "regression"
+
+
+def test_mistakes_give_clear_errors(workspace: Workspace) -> None:
+    csv = workspace.base / "d.csv"
+    csv.write_text("a,label\n1,x\n2,y\n")
+    wrong_target = workspace.mlci("init", "p", "--data", str(csv), "--target", "lable")
+    assert wrong_target.code == 2
+    assert "no column 'lable' (did you mean 'label'?)" in wrong_target.err
+    wrong_example = workspace.mlci("init", "q", "--example", "iriss")
+    assert (
+        wrong_example.code,
+        "no example 'iriss' (did you mean 'iris'?)" in wrong_example.err,
+    ) == (
+        2,
+        True,
+    )
+    outer = workspace.base / "outer"
+    (outer / "inner").mkdir(parents=True)
+    workspace.run("git", "init", "-q", cwd=outer)
+    nested = workspace.mlci("init", "inner", cwd=outer)
+    assert nested.code == 2 and "lies inside the git repository" in nested.err
+    for result in (wrong_target, wrong_example, nested):
+        assert "Traceback" not in result.err
+
+
+def test_failing_stage_stops_the_run_and_leaves_dvc_lock_whole(workspace: Workspace) -> None:
+    assert workspace.mlci("init", "demo", "--example", "wine").code == 0
+    demo = workspace.base / "demo"
+    assert workspace.mlci("run", cwd=demo).code == 0
+    lock_before = yaml.safe_load((demo / "dvc.lock").read_text())
+
+    train = demo / "src" / "train.py"
+    train.write_text(train.read_text() + "\nprint('about to fail')\nraise SystemExit(7)\n")
+    failed = workspace.mlci("run", cwd=demo)
+    assert failed.code == 1
+    assert "mlci: error: stage 'train' failed" in failed.err
+    assert "exited with 7" in failed.err
+    assert "about to fail" in failed.err  # the tail of the stage's output
+    assert outcomes(failed.out) == {"load": "skipped", "prepare": "skipped", "train": "failed"}
+    assert yaml.safe_load((demo / "dvc.lock").read_text()) == lock_before
+    assert workspace.mlci("status", cwd=demo).code == 1
+
+
+def test_dry_run_runs_nothing(workspace: Workspace) -> None:
+    assert workspace.mlci("init", "demo", "--example", "iris").code == 0
+    demo = workspace.base / "demo"
+    dry = workspace.mlci("run", "--dry", cwd=demo)
+    assert dry.code == 0, dry.err
+    assert "4 stage(s) would run" in dry.out
+    assert not (demo / "metrics.json").exists() and not (demo / "dvc.lock").exists()
+
+
+def test_questions_are_asked_on_a_terminal(workspace: Workspace) -> None:
+    csv = workspace.base / "d.csv"
+    csv.write_text("x,y,kind\n" + "".join(f"{i},{i * 2},{i % 3}\n" for i in range(40)))
+    main, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlci", "init", "p", "--data", str(csv)],
+        cwd=workspace.base,
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=workspace.env,
+    )
+    os.close(secondary)
+    # Target: take y (not the default, the last column); task: accept; remote: none.
+    os.write(main, b"y\n\n\n")
+    out, err = process.communicate(timeout=120)
+    os.close(main)
+    assert process.returncode == 0, err.decode()
+    spec = yaml.safe_load((workspace.base / "p" / "mlci.yaml").read_text())
+    assert spec["problem"]["target"] == "y"
+    assert spec["problem"]["task"] == "regression"
