@@ -198,13 +198,8 @@ def test_mistakes_give_clear_errors(workspace: Workspace) -> None:
     assert wrong_target.code == 2
     assert "no column 'lable' (did you mean 'label'?)" in wrong_target.err
     wrong_example = workspace.mlci("init", "q", "--example", "iriss")
-    assert (
-        wrong_example.code,
-        "no example 'iriss' (did you mean 'iris'?)" in wrong_example.err,
-    ) == (
-        2,
-        True,
-    )
+    assert wrong_example.code == 2
+    assert "no example 'iriss' (did you mean 'iris'?)" in wrong_example.err
     outer = workspace.base / "outer"
     (outer / "inner").mkdir(parents=True)
     workspace.run("git", "init", "-q", cwd=outer)
@@ -256,7 +251,7 @@ def test_questions_are_asked_on_a_terminal(workspace: Workspace) -> None:
     os.close(secondary)
     # Target: take y (not the default, the last column); task: accept; remote: none.
     os.write(main, b"y\n\n\n")
-    out, err = process.communicate(timeout=120)
+    _, err = process.communicate(timeout=120)
     os.close(main)
     assert process.returncode == 0, err.decode()
     spec = yaml.safe_load((workspace.base / "p" / "mlci.yaml").read_text())
