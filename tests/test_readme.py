@@ -17,7 +17,8 @@ def test_readme_starts_with_the_two_commands() -> None:
     commands = readme_commands()
     assert len(commands) == 2
     install_and_run, install_and_test = commands
-    assert "pip install ." in install_and_run and "dvc repro" in install_and_run
+    assert "pip install ." in install_and_run and "mlci init demo" in install_and_run
+    assert install_and_run.endswith("mlci run")
     assert "'.[test]'" in install_and_test and install_and_test.endswith("pytest")
 
 
