@@ -108,6 +108,17 @@ def test_example_project_from_init_to_metrics_and_back(workspace: Workspace) -> 
     assert json.loads((demo / "metrics.json").read_text()) == metrics  # same seed, same result
 
 
+def test_a_new_folder_inside_a_repository_gets_its_own(workspace: Workspace) -> None:
+    """As the README does: `mlci init demo` from inside mlci's own checkout."""
+    outer = workspace.base / "outer"
+    outer.mkdir()
+    workspace.run("git", "init", "-q", cwd=outer)
+    result = workspace.mlci("init", "demo", "--example", "iris", cwd=outer)
+    assert result.code == 0, result.err
+    top = workspace.run("git", "rev-parse", "--show-toplevel", cwd=outer / "demo").stdout
+    assert Path(top.strip()) == (outer / "demo").resolve()
+
+
 def test_init_twice_is_harmless(workspace: Workspace) -> None:
     assert workspace.mlci("init", "demo", "--example", "iris").code == 0
     demo = workspace.base / "demo"
@@ -202,6 +213,7 @@ def test_mistakes_give_clear_errors(workspace: Workspace) -> None:
     assert "no example 'iriss' (did you mean 'iris'?)" in wrong_example.err
     outer = workspace.base / "outer"
     (outer / "inner").mkdir(parents=True)
+    (outer / "inner" / "notes.txt").write_text("part of the outer repository\n")
     workspace.run("git", "init", "-q", cwd=outer)
     nested = workspace.mlci("init", "inner", cwd=outer)
     assert nested.code == 2 and "lies inside the git repository" in nested.err

@@ -64,9 +64,10 @@ class InitReport:
 
 def init_project(options: InitOptions) -> InitReport:
     root = options.directory.resolve()
+    empty = not root.exists() or not any(root.iterdir())
     root.mkdir(parents=True, exist_ok=True)
     report = InitReport(root)
-    _ensure_git(root, report)
+    _ensure_git(root, report, empty=empty)
     if not pipeline.is_dvc_repo(root):
         pipeline.init(root)
         report.notes.append("DVC initialised (.dvc/)")
@@ -84,9 +85,10 @@ def init_project(options: InitOptions) -> InitReport:
     return report
 
 
-def _ensure_git(root: Path, report: InitReport) -> None:
+def _ensure_git(root: Path, report: InitReport, *, empty: bool) -> None:
     top = git.toplevel(root)
-    if top is None:
+    if top is None or (top != root and empty):
+        # A new folder inside another repository becomes a repository of its own.
         git.init(root)
         report.notes.append("git repository created")
     elif top != root:
