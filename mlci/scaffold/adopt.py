@@ -5,10 +5,11 @@ rather than scaffold a new one, and must lose nothing of it. mlci writes only th
 spec names; a user's stage that means exactly what the spec's stage renders to (apart from
 mlci's `meta: {generated-by: mlci}` marker) is taken over silently by `mlci generate`, and any
 other difference is a conflict (see `mlci.plan_dvc`). So a stage is imported only when the
-spec stage built from it renders back to the same stage, checked here with mlci's own renderer;
+spec stage built from it renders back to the same stage, checked with mlci's own renderer;
 the top-level sections likewise. Everything else (templated `foreach`/`matrix`/`${...}`
 stages, options the spec cannot express, forms mlci would write differently) stays in
 dvc.yaml as the user's own, where DVC keeps running it, and `left_to_user` says why.
+dvc.yaml and the .dvc files are read as DVC reads them (YAML 1.2).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from mlci.errors import UsageError
 from mlci.markers import MANAGED_META_KEY, is_managed_stage
@@ -96,8 +99,8 @@ def _read_dvc_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"{DVC_YAML}: cannot read it ({_one_line(error)}); fix it first") from None
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+        document = _load_as_dvc_does(text)
+    except YAMLError as error:
         raise UsageError(
             f"{DVC_YAML}: cannot read it as YAML ({_yaml_problem(error)}); fix it first"
         ) from None
@@ -106,6 +109,16 @@ def _read_dvc_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise UsageError(f"{DVC_YAML}: is not a mapping of keys (stages:, plots:, ...); fix it")
     return document
+
+
+def _load_as_dvc_does(text: str) -> Any:
+    """Safe loading with ruamel.yaml, as DVC does: YAML 1.2, duplicate keys refused.
+
+    Not PyYAML: its YAML 1.1 reads `yes`, `on`, `1:30` or `1e3` as booleans and numbers
+    where DVC reads text, so the spec would describe another pipeline than the one DVC runs
+    (and mlci's own dvc.yaml writer leaves such text unquoted).
+    """
+    return YAML(typ="safe", pure=True).load(text)
 
 
 def _stages_of(document: Mapping[str, Any]) -> dict[Any, Any]:
@@ -117,12 +130,31 @@ def _stages_of(document: Mapping[str, Any]) -> dict[Any, Any]:
     return stages
 
 
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    """PyYAML's messages span lines; the problem and where it is fit in one."""
-    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
-        return f"{error.problem} at line {mark.line + 1}, column {mark.column + 1}"
+def _yaml_problem(error: Exception) -> str:
+    """YAML parsers' messages span lines; the problem and where it is fit in one."""
+    problem, mark = getattr(error, "problem", None), getattr(error, "problem_mark", None)
+    if problem is not None and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
     return _one_line(error)
+
+
+def _check_plain(value: Any) -> None:
+    """mlci.yaml and mlci's digests hold JSON-like data; a date, say, has no place there."""
+    if not _is_plain(value):
+        raise _LeftAlone(
+            "holds values mlci.yaml cannot keep (such as dates); only text, numbers, "
+            "true/false and null"
+        )
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
 
 
 def _one_line(error: BaseException) -> str:
@@ -159,6 +191,7 @@ def _import_stage(name: Any, stage: Any) -> dict[str, Any]:
         raise _LeftAlone("uses `${...}` interpolation, which mlci.yaml cannot express")
     if unknown := [str(key) for key in stage if key not in STAGE_KEYS]:
         raise _LeftAlone(f"has keys mlci.yaml cannot express: {', '.join(unknown)}")
+    _check_plain(stage)
     entry = _stage_entry(stage)
     _check_paths(entry)
     try:
@@ -313,16 +346,17 @@ def _check_round_trip(stage: Mapping[str, Any], rendered: dict[str, Any]) -> Non
         or key not in expected
         or content_digest(stage[key]) != content_digest(expected[key])
     ]
-    shown = "; ".join(f"{key}: {_flow(expected.get(key))}" for key in differing)
+    shown = "; ".join(
+        f"{key}: {_flow(expected[key])}" if key in expected else f"no `{key}`" for key in differing
+    )
     raise _LeftAlone(
-        f"means the same to DVC as what mlci would write, but is written differently "
-        f"(mlci writes {shown}); write it that way and run `mlci init` again to adopt it"
+        "means the same to DVC as what mlci would write, but is written differently "
+        f"(mlci writes {shown}; written that way, mlci can adopt it)"
     )
 
 
 def _flow(value: Any) -> str:
-    if value is None:
-        return "nothing"
+    """A value as YAML on one line, as the user would type it into dvc.yaml."""
     return str(yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False))[
         :-1
     ].removesuffix("\n...")
@@ -386,6 +420,7 @@ def _import_sections(document: Mapping[str, Any], left: list[str]) -> dict[str, 
         if value is None or value == [] or value == {}:
             continue
         try:
+            _check_plain(value)
             pipeline[name] = _import_section(name, value)
         except _LeftAlone as reason:
             left.append(
@@ -474,8 +509,8 @@ def _walk(root: Path) -> Iterator[Path]:
 def _data_sources(root: Path, path: Path) -> list[dict[str, Any]]:
     """`dvc add` -> {path}; `dvc import` -> {path, import}; `dvc import-url` -> {path, url}."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = _load_as_dvc_does(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
         raise _LeftAlone("cannot be read as YAML") from None
     if not isinstance(document, dict) or not isinstance(document.get("outs"), list):
         raise _LeftAlone("lists no `outs:`")
@@ -505,12 +540,14 @@ def _origin(deps: Any) -> dict[str, Any]:
     if not isinstance(deps, list) or len(deps) != 1 or not isinstance(deps[0], dict):
         raise _LeftAlone("has dependencies mlci.yaml cannot express")
     dep = deps[0]
-    repo = dep.get("repo")
-    if isinstance(repo, dict) and isinstance(repo.get("url"), str):
-        imported = {"repo": repo["url"], "path": dep.get("path")}
-        if isinstance(repo.get("rev"), str):
-            imported["rev"] = repo["rev"]
-        return {"import": imported}
-    if isinstance(dep.get("path"), str):
-        return {"url": dep["path"]}
-    raise _LeftAlone("has dependencies mlci.yaml cannot express")
+    repo, source = dep.get("repo"), dep.get("path")
+    if not isinstance(source, str):
+        raise _LeftAlone("has dependencies mlci.yaml cannot express")
+    if not isinstance(repo, dict):
+        return {"url": source}
+    if not isinstance(repo.get("url"), str):
+        raise _LeftAlone("imports from a repository mlci.yaml cannot express")
+    imported = {"repo": repo["url"], "path": source}
+    if isinstance(repo.get("rev"), str):
+        imported["rev"] = repo["rev"]  # `rev_lock`, the commit DVC pinned, stays in the file
+    return {"import": imported}
