@@ -303,3 +303,26 @@ def test_a_users_own_section_is_kept_or_refused(
     assert "top-level `plots:` was written by hand; move it into mlci.yaml" in result.err
     assert project.mlci("generate", "--force", capsys=capsys).code == 0
     assert "mine.csv" not in project.read("dvc.yaml")
+
+
+def test_comment_after_a_regenerated_stage_survives(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert project.mlci("generate", capsys=capsys).code == 0
+    text = project.read("dvc.yaml").replace("  train:\n", "  # train needs a GPU\n  train:\n")
+    project.write({"dvc.yaml": text})
+    project.write({"mlci.yaml": MINIMAL_SPEC.replace("python prepare.py", "python prepare.py -q")})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    regenerated = project.read("dvc.yaml")
+    assert "python prepare.py -q" in regenerated
+    assert "      generated-by: mlci\n  # train needs a GPU\n  train:\n" in regenerated
+
+
+def test_dates_in_stage_meta_are_data(project: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = MINIMAL_SPEC.replace(
+        "    outs: [model.bin]\n", "    outs: [model.bin]\n    meta: {since: 2024-01-01}\n"
+    )
+    project.write({"mlci.yaml": spec})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    assert "since: 2024-01-01" in project.read("dvc.yaml")
+    assert project.mlci("generate", "--check", capsys=capsys).code == 0

@@ -269,3 +269,34 @@ def test_questions_are_asked_on_a_terminal(workspace: Workspace) -> None:
     spec = yaml.safe_load((workspace.base / "p" / "mlci.yaml").read_text())
     assert spec["problem"]["target"] == "y"
     assert spec["problem"]["task"] == "regression"
+
+
+def test_init_adopts_an_existing_dvc_pipeline(workspace: Workspace) -> None:
+    repo = workspace.base / "existing"
+    repo.mkdir()
+    workspace.run("git", "init", "-q", cwd=repo)
+    workspace.run(sys.executable, "-m", "dvc", "init", "-q", cwd=repo)
+    (repo / "params.yaml").write_text("train:\n  lr: 0.1\n")
+    (repo / "dvc.yaml").write_text(
+        "stages:\n"
+        "  train:  # the user's own words\n"
+        "    cmd: python -c \"open('model.txt','w').write('m'); open('m.json','w').write('{}')\"\n"
+        "    params:\n    - train.lr\n"
+        "    outs:\n    - model.txt\n"
+        "    metrics:\n    - m.json:\n        cache: false\n"
+    )
+    assert workspace.run(sys.executable, "-m", "dvc", "repro", cwd=repo).returncode == 0
+    status_before = workspace.run(sys.executable, "-m", "dvc", "status", "--json", cwd=repo).stdout
+
+    init = workspace.mlci("init", "--yes", cwd=repo)
+    assert init.code == 0, init.err
+    assert "created    mlci.yaml" in init.out and "generated  dvc.yaml" in init.out
+    spec = yaml.safe_load((repo / "mlci.yaml").read_text())
+    assert spec["stages"]["train"]["params"] == ["train.lr"]
+    assert spec["stages"]["train"]["metrics"] == ["m.json"]  # mlci's default: in git
+    assert not (repo / "src").exists()  # nothing scaffolded over an existing pipeline
+    text = (repo / "dvc.yaml").read_text()
+    assert "generated-by: mlci" in text
+    status_after = workspace.run(sys.executable, "-m", "dvc", "status", "--json", cwd=repo).stdout
+    assert json.loads(status_after) == json.loads(status_before) == {}
+    assert workspace.mlci("generate", "--check", cwd=repo).code == 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from mlci.markers import (
     HEADER_TAG,
@@ -92,7 +92,8 @@ def _output(entry: Output) -> Any:
 
 def content_digest(content: Any) -> str:
     """A digest of a stage's or section's meaning, blind to formatting, quoting and comments."""
-    canonical = json.dumps(_plain(content), sort_keys=True, separators=(",", ":"))
+    # default=str: a YAML date in `meta:` is data too, not a reason to fail.
+    canonical = json.dumps(_plain(content), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -137,11 +138,68 @@ class DvcYamlDocument:
     def replace_stage(self, name: str, stage: dict[str, Any]) -> None:
         """Put `stage` where `name` stood, or after the last stage mlci manages."""
         if name in self.stages:
-            self.stages[name] = stage
+            replacement = _commented(stage)
+            # ruamel keeps comment lines written after a stage (often about the next one) on
+            # the stage's last value: carry them over, or they vanish with the old stage.
+            if (comment := _detach_trailing_comment(self.stages[name])) is not None:
+                _attach_trailing_comment(replacement, comment)
+            self.stages[name] = replacement
             return
         managed = [i for i, s in enumerate(self.stages.values()) if is_managed_stage(s)]
         position = managed[-1] + 1 if managed else len(self.stages)
         self.stages.insert(position, name, stage)
+
+
+def _last_key(node: Any) -> Any:
+    if isinstance(node, CommentedMap) and node:
+        return list(node)[-1]
+    if isinstance(node, CommentedSeq) and node:
+        return len(node) - 1
+    return None
+
+
+def _comment_slot(node: CommentedMap | CommentedSeq) -> int:
+    # Where ruamel keeps the comment after an item: sequences in slot 0, mappings in slot 2.
+    return 0 if isinstance(node, CommentedSeq) else 2
+
+
+def _detach_trailing_comment(node: Any) -> Any:
+    """Remove and return the comment after the last value of `node`, however deep."""
+    key = _last_key(node)
+    if key is None:
+        return None
+    if (found := _detach_trailing_comment(node[key])) is not None:
+        return found
+    slots = node.ca.items.get(key)
+    if not slots:
+        return None
+    comment, slots[_comment_slot(node)] = slots[_comment_slot(node)], None
+    return comment
+
+
+def _attach_trailing_comment(node: CommentedMap | CommentedSeq, comment: Any) -> None:
+    key = _last_key(node)
+    child = node[key]
+    if _last_key(child) is not None:
+        _attach_trailing_comment(child, comment)
+        return
+    slots: list[Any] = [None, None, None, None] if isinstance(node, CommentedMap) else [None, None]
+    slots[_comment_slot(node)] = comment
+    node.ca.items[key] = slots
+
+
+def _commented(value: Any) -> Any:
+    """Plain data as ruamel's commented containers, which can carry comments."""
+    if isinstance(value, dict):
+        mapping = CommentedMap()
+        for key, item in value.items():
+            mapping[key] = _commented(item)
+        return mapping
+    if isinstance(value, list):
+        sequence = CommentedSeq()
+        sequence.extend(_commented(item) for item in value)
+        return sequence
+    return value
 
 
 def _yaml() -> YAML:

@@ -248,7 +248,7 @@ def _adopt(root: Path, report: InitReport) -> None:
     )
     text = header + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
     _write_new(root, "mlci.yaml", text, report)
-    report.notes += [f"left in dvc.yaml as your own: {item}" for item in adoption.left_to_user]
+    report.notes += adoption.left_to_user
 
 
 def _remote_is_shared(root: Path, name: str) -> bool:

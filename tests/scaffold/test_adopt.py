@@ -341,11 +341,6 @@ def test_the_rich_pipeline_in_mlci_yaml_words(tmp_path: Path) -> None:
     assert stages["train"]["meta"] == {"owner": "ml-team"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mlci.render.dvcyaml.DvcYamlDocument.replace_stage drops a comment line that "
-    "ruamel.yaml attached to the last value of the stage it replaces",
-)
 def test_comments_between_stages_survive_adoption(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
