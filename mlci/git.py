@@ -46,3 +46,30 @@ def commit_all(root: Path, message: str) -> str:
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", message)
     return _git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def resolve_revision(root: Path, revision: str) -> str:
+    """The commit SHA a user-supplied revision names.
+
+    A "revision" such as `--output=FILE` would be read by git as an option, so anything that
+    starts with "-" is refused, and `--end-of-options` stops git from reading the rest as one.
+    """
+    if not revision or revision.startswith("-"):
+        raise UsageError(f"{revision!r} is not a git revision (it looks like an option)")
+    done = _git(
+        root,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{revision}^{{commit}}",
+        check=False,
+    )
+    if done.returncode != 0:
+        raise UsageError(f"{revision!r} is not a commit in this repository")
+    return done.stdout.strip()
+
+
+def merge_base(root: Path, first: str, second: str) -> str | None:
+    done = _git(root, "merge-base", "--end-of-options", first, second, check=False)
+    return done.stdout.strip() or None if done.returncode == 0 else None
