@@ -1,0 +1,49 @@
+"""Metrics files in every format DVC reads, flattened to dotted keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlci.metrics_format import MetricsFormatError, parse_metrics
+
+
+def test_nested_json_flattens_with_dots_and_skips_lists() -> None:
+    content = b'{"test": {"acc": 0.9, "loss": 1}, "per_class": [1, 2], "note": "ok", "best": true}'
+    assert parse_metrics("m.json", content) == {
+        "test.acc": 0.9,
+        "test.loss": 1,
+        "note": "ok",
+        "best": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("m.yaml", b"test:\n  acc: 0.9\n"),
+        ("m.yml", b"test: {acc: 0.9}\n"),
+        ("m.toml", b"[test]\nacc = 0.9\n"),
+        ("metrics", b'{"test": {"acc": 0.9}}'),  # no suffix: YAML, which reads JSON too
+    ],
+)
+def test_yaml_toml_and_suffixless(name: str, content: bytes) -> None:
+    assert parse_metrics(name, content) == {"test.acc": 0.9}
+
+
+def test_csv_and_tsv_give_the_last_row() -> None:
+    assert parse_metrics("log.csv", b"epoch,loss\n1,0.5\n2,0.25\n") == {"epoch": 2, "loss": 0.25}
+    assert parse_metrics("m.tsv", b"acc\tmodel\n0.8\tlr\n") == {"acc": 0.8, "model": "lr"}
+    assert parse_metrics("empty.csv", b"a,b\n") == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("m.json", b"{not json", "m.json: not valid JSON"),
+        ("m.toml", b"= 1", "m.toml: not valid TOML"),
+        ("m.yaml", b"- 1\n- 2\n", "m.yaml: holds list, not a mapping of metrics"),
+    ],
+)
+def test_unreadable_files_say_why(name: str, content: bytes, message: str) -> None:
+    with pytest.raises(MetricsFormatError, match=message):
+        parse_metrics(name, content)
