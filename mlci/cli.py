@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci import __version__
-from mlci.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckFailed, MlciError
+from mlci.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckFailed, MlciError, SpecError
 
 if TYPE_CHECKING:
     from mlci.generate import Plan
@@ -177,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.chdir(args.directory)
         return _run(args)
     except MlciError as error:
-        prefix = "" if error.__class__.__name__ == "SpecError" else "mlci: error: "
+        # Spec problems already start with file:line:column, like a compiler's.
+        prefix = "" if isinstance(error, SpecError) else "mlci: error: "
         print(f"{prefix}{error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
