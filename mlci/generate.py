@@ -54,15 +54,16 @@ class Plan:
 def plan_generation(project: Project, *, force: bool = False) -> Plan:
     root = project.root
     manifest = Manifest.read(root)
-    workflows = {**render_workflows(project.spec), EDITOR_SCHEMA: editor_schema_text()}
+    # Files mlci writes whole (as opposed to dvc.yaml, which it shares with the user).
+    whole_files = {**render_workflows(project.spec), EDITOR_SCHEMA: editor_schema_text()}
     desired = DesiredPipeline(render_stages(project.spec), render_sections(project.spec))
     changes = [_plan_dvc_yaml(root, desired, manifest, force)]
     changes += [
-        _plan_whole_file(root, path, text, manifest, force) for path, text in workflows.items()
+        _plan_whole_file(root, path, text, manifest, force) for path, text in whole_files.items()
     ]
-    changes += _plan_removals(root, set(workflows), manifest, force)
+    changes += _plan_removals(root, set(whole_files), manifest, force)
     new_manifest = Manifest(
-        files={path: sha256_text(text) for path, text in sorted(workflows.items())},
+        files={path: sha256_text(text) for path, text in sorted(whole_files.items())},
         stages={name: content_digest(stage) for name, stage in desired.stages.items()},
         sections={name: content_digest(value) for name, value in desired.sections.items()},
     )
