@@ -119,6 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
+    history = commands.add_parser(
+        "history",
+        help="metrics of each commit along a branch, with trends and the stages each changed",
+        description=(
+            "The metrics of each commit along a branch's first-parent history (oldest first), "
+            "read through one git process, with a sparkline per metric and the pipeline stages "
+            "whose inputs each commit changed."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_spec_option(history)
+    history.add_argument(
+        "--rev", metavar="REV", help="the branch or commit to walk back from (default: main)"
+    )
+    history.add_argument(
+        "-n", type=int, default=100, metavar="N", help="how many commits (default: 100)"
+    )
+    history.add_argument(
+        "--format", choices=("table", "md", "json", "csv"), default="table", help="output format"
+    )
+    history.add_argument(
+        "metrics",
+        nargs="*",
+        metavar="METRIC",
+        help="metrics to show: names from mlci.yaml, or keys like test.acc (default: declared)",
+    )
+
     commands.add_parser(
         "schema",
         help="print the JSON Schema of mlci.yaml (for editor completion and checks)",
@@ -200,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command in ("init", "run", "status"):
+    if args.command in ("init", "run", "status", "history"):
         from mlci import commands
 
         handler: Callable[[argparse.Namespace], int] = getattr(commands, args.command)
