@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, UsageError
 
 
 def _say(text: str = "") -> None:
@@ -146,3 +147,38 @@ def _describe_change(details: object) -> str:
         else:
             parts.append(str(entry))
     return "; ".join(parts) or "changed"
+
+
+def history(args: argparse.Namespace) -> int:
+    from mlci import git
+    from mlci.history import MetricColumn, read_history
+    from mlci.history_format import FORMATS
+
+    root = Path.cwd()
+    columns: list[MetricColumn] | None = None
+    main_branch = "main"
+    if args.spec.exists():
+        from mlci.spec.load import load_project
+
+        spec = load_project(args.spec).spec
+        main_branch = spec.ci.main_branch
+        columns = [
+            MetricColumn(name, metric.file, spec.metric_key(name), metric.direction)
+            for name, metric in spec.metrics.items()
+        ] or None
+    if args.metrics:
+        declared = {c.name: c for c in columns or []}
+        columns = [declared.get(m) or _column_from_text(m) for m in args.metrics]
+    if args.n < 1:
+        raise UsageError("-n must be at least 1")
+    revision = git.resolve_revision(root, args.rev or main_branch)
+    result = read_history(root, revision, args.n, columns)
+    sys.stdout.write(FORMATS[args.format](result))
+    return EXIT_OK
+
+
+def _column_from_text(text: str) -> Any:
+    from mlci.history import MetricColumn
+
+    file, _, key = text.rpartition(":")
+    return MetricColumn(text, file or None, key)
