@@ -1,5 +1,5 @@
-"""mlci.yaml: reading, validating and describing the spec."""
+"""mlci.yaml: reading (load), validating (model, checks) and describing (schema) the spec.
 
-from mlci.spec.load import Project, load_project
-
-__all__ = ["Project", "load_project"]
+Nothing is imported here: `mlci.spec.paths` is used by commands that never load a spec, and
+importing the models costs pydantic's start-up.
+"""
