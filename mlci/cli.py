@@ -181,7 +181,42 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite generated files and stages even where they were edited by hand",
     )
+    _add_diff_parser(commands)
     return parser
+
+
+def _add_diff_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="compare metrics, params, data and stages between two revisions",
+        description=(
+            "What a change did to the model: metrics (old, new, change, better or worse by "
+            "the direction in mlci.yaml), params, DVC-tracked data and outputs, and the "
+            "stages whose inputs changed. BASE defaults to the merge-base of HEAD with the "
+            "main branch (ci.main_branch), TARGET to the workspace; any git revision works."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("base", nargs="?", metavar="BASE", help="revision to compare from")
+    diff.add_argument("target", nargs="?", metavar="TARGET", help="revision to compare to")
+    diff.add_argument(
+        "--base-tip",
+        action="store_true",
+        help="compare with the tip of the main branch instead of the merge-base",
+    )
+    diff.add_argument(
+        "--format",
+        choices=("table", "md", "json"),
+        default="table",
+        help="table (default), md (GitHub Markdown) or json (stable keys, for machines)",
+    )
+    diff.add_argument(
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="the spec with the metrics' directions (default: mlci.yaml, if there is one)",
+    )
 
 
 def _add_spec_option(parser: argparse.ArgumentParser) -> None:
@@ -233,6 +268,10 @@ def _run(args: argparse.Namespace) -> int:
 
         handler: Callable[[argparse.Namespace], int] = getattr(commands, args.command)
         return handler(args)
+    if args.command == "diff":
+        from mlci.commands_diff import diff
+
+        return diff(args)
     if args.command == "schema":
         from mlci.spec.schema import spec_json_schema_text
 
