@@ -1,0 +1,190 @@
+"""CLI handler for `mlci diff`: pick the revisions, read both, compare, print.
+
+Part of the command-line layer (with cli.py). The spec is read for two things only, the
+declared metrics and `ci.main_branch`. A well-formed spec is read directly (with libyaml,
+without building mlci's pydantic models, which costs more than the whole rest of the
+command); anything the direct reading cannot take at face value (an unknown key, a wrong
+type, a duplicate key) goes to the full loader, which reports it with file:line:column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlci import diff_format
+from mlci.diff import Comparison, DeclaredMetric, DeclaredMetrics, SpecLike, compare
+from mlci.errors import EXIT_OK, UsageError
+from mlci.git import merge_base, resolve_revision, toplevel
+from mlci.gitbatch import GitObjects
+from mlci.snapshot import RevisionReader, snapshots
+from mlci.spec.paths import normalise
+
+DEFAULT_SPEC = Path("mlci.yaml")
+DEFAULT_MAIN = "main"
+_METRIC_KEYS = frozenset({"file", "key", "direction", "threshold", "tolerance", "description"})
+
+
+def diff(args: argparse.Namespace) -> int:
+    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
+    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
+    if toplevel(root) is None:
+        raise UsageError(f"{root} is not in a git repository: mlci diff compares git revisions")
+    spec, main_branch = read_spec(spec_path, explicit=args.spec is not None)
+    base = choose_base(root, args.base, main_branch, tip=args.base_tip)
+    target = (resolve_revision(root, args.target), label(args.target)) if args.target else None
+    declared = [normalise(".", m.file) or m.file for m in (spec.metrics if spec else {}).values()]
+    with GitObjects(root) as objects:
+        reader = RevisionReader(root, objects)
+        old, new = snapshots(reader, base, target or (None, "workspace"), declared)
+    comparison = compare(old, new, spec)
+    sys.stdout.write(_render(comparison, args.format))
+    return EXIT_OK
+
+
+def _render(comparison: Comparison, form: str) -> str:
+    if form == "json":
+        return diff_format.render_json(comparison)
+    if form == "md":
+        return diff_format.render_markdown(comparison)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return diff_format.render_table(comparison, colour=colour)
+
+
+# --- revisions ---------------------------------------------------------------------------------
+
+
+def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) -> tuple[str, str]:
+    """(commit, label) of the base: BASE as given, else the main branch's merge-base or tip."""
+    if base is not None:
+        if tip:
+            raise UsageError("give either BASE or --base-tip, not both")
+        return resolve_revision(root, base), label(base)
+    main, name = main_commit(root, main_branch)
+    if tip:
+        return main, name
+    try:
+        head = resolve_revision(root, "HEAD")
+    except UsageError:
+        raise UsageError(
+            "this repository has no commit yet: there is nothing to compare with"
+        ) from None
+    common = merge_base(root, head, main)
+    if common is None:
+        raise UsageError(
+            f"HEAD and {name} have no commit in common (in a shallow clone, fetch the whole "
+            "history: actions/checkout with fetch-depth: 0); or name the BASE to compare with"
+        )
+    return common, name if common == main else f"{name} (merge-base)"
+
+
+def main_commit(root: Path, branch: str) -> tuple[str, str]:
+    """The main branch's tip; in a CI checkout only `origin/<branch>` may exist."""
+    for name in (branch, f"origin/{branch}"):
+        try:
+            return resolve_revision(root, name), name
+        except UsageError:
+            continue
+    raise UsageError(
+        f"the main branch {branch!r} does not exist in this repository (nor origin/{branch}): "
+        "set ci.main_branch in mlci.yaml, fetch it (`git fetch origin "
+        f"{branch}`), or name the base: `mlci diff BASE`"
+    )
+
+
+def label(revision: str) -> str:
+    """How a revision is shown: as typed, but a full SHA shortened to 12 characters."""
+    return revision[:12] if re.fullmatch(r"[0-9a-f]{13,40}", revision) else revision
+
+
+# --- the spec, for its metrics and main branch -------------------------------------------------
+
+
+def read_spec(path: Path, *, explicit: bool) -> tuple[SpecLike | None, str]:
+    """The declared metrics and the main branch; (None, "main") without a spec."""
+    if not path.is_file():
+        if explicit:
+            raise UsageError(f"{path}: file not found")
+        return None, DEFAULT_MAIN
+    quick = _read_directly(path)
+    if quick is not None:
+        return quick
+    from mlci.spec.load import load_project
+
+    spec = load_project(path).spec  # raises SpecError, located, for a spec that is wrong
+    return spec, spec.ci.main_branch
+
+
+def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
+    """The metrics and main branch of a well-formed spec; None for anything doubtful."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if _has_duplicate_keys(yaml.compose(text, Loader=loader)):
+            return None
+        data = yaml.load(text, Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != 1:
+        return None
+    metrics = _metrics(data.get("metrics", {}))
+    ci = data.get("ci", {})
+    main = ci.get("main_branch", DEFAULT_MAIN) if isinstance(ci, dict) else None
+    if metrics is None or not isinstance(main, str):
+        return None
+    return DeclaredMetrics(metrics), main
+
+
+def _has_duplicate_keys(node: Any) -> bool:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)):
+            return True
+        return any(_has_duplicate_keys(value) for _, value in node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return any(_has_duplicate_keys(item) for item in node.value)
+    return False
+
+
+def _metrics(section: Any) -> dict[str, DeclaredMetric] | None:
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        return None
+    found: dict[str, DeclaredMetric] = {}
+    for name, metric in section.items():
+        declared = _metric(metric)
+        if not isinstance(name, str) or declared is None:
+            return None
+        found[name] = declared
+    return found
+
+
+def _metric(metric: Any) -> DeclaredMetric | None:
+    if not isinstance(metric, dict) or not set(metric) <= _METRIC_KEYS:
+        return None
+    file, key, direction = metric.get("file"), metric.get("key"), metric.get("direction")
+    tolerance, threshold = metric.get("tolerance", 0.0), metric.get("threshold")
+    if not isinstance(file, str) or direction not in ("higher", "lower"):
+        return None
+    if key is not None and not isinstance(key, str):
+        return None
+    if not _is_number(tolerance) or tolerance < 0:
+        return None
+    if threshold is not None and not _is_number(threshold):
+        return None
+    if not isinstance(metric.get("description", ""), str):
+        return None
+    return DeclaredMetric(file, key, direction, float(tolerance))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,660 @@
+"""What a revision holds, read without running DVC: metrics, params, outputs, stage inputs.
+
+A revision is a commit SHA, or None for the workspace. Files of a commit come from git through
+one `git cat-file --batch` process (GitObjects); files of the workspace from disk. An output
+that DVC caches (`cache: true`, DVC's default) is not in git: its content is found through that
+revision's dvc.lock, whose md5 names an object in the local DVC cache (DVC 3 layout,
+`files/md5/ab/cdef...`; DVC 2's `ab/cdef...` for entries without `hash: md5`) or, when the
+cache lacks it, in a DVC remote that is a local folder (what `mlci init` sets up by default).
+A remote in the cloud is not contacted: `dvc pull` is how an object gets here, and the
+"not-in-cache" state says so.
+
+Nothing here runs DVC, so `mlci diff` never imports it and needs no lock on the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from mlci.dvcfile import plain_document
+from mlci.errors import UsageError
+from mlci.gitbatch import GitObjects
+from mlci.metrics_format import MetricsFormatError, Value, parse_metrics
+from mlci.spec.paths import normalise
+
+Revision = str | None  # a commit SHA; None is the workspace
+ParamValue = Value | None | list[Any]
+MetricsState = Literal["found", "absent", "not-in-cache", "unreadable", "no-pipeline"]
+OUTPUT_SECTIONS = ("outs", "metrics", "plots")
+DEFAULT_PARAMS = "params.yaml"
+
+
+@dataclass(frozen=True)
+class MetricsFile:
+    """A metrics file a revision's dvc.yaml declares; `cached`: a DVC output, not in git."""
+
+    path: str
+    cached: bool
+
+
+@dataclass(frozen=True)
+class MetricsRead:
+    """One metrics file at one revision: its values, or why there are none."""
+
+    path: str
+    state: MetricsState
+    values: Mapping[str, Value] = field(default_factory=dict)
+    message: str = ""
+    """Plain words for every state but "found"."""
+    source: str = ""
+    """Where the content came from: git, workspace, cache or remote."""
+    md5: str | None = None
+    """The DVC output's md5 in dvc.lock, for cached files."""
+    declared: bool = True
+    """False when the revision's dvc.yaml does not list the file as metrics (read anyway)."""
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """A DVC-tracked file or folder as dvc.lock or a .dvc file records it."""
+
+    md5: str | None
+    size: int | None
+    nfiles: int | None
+    stage: str
+    """The stage that writes it, or the path of the .dvc file that tracks it."""
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """What a stage last ran on, per dvc.lock; `digest` changes when any of it does."""
+
+    digest: str
+    cmd: str
+    deps: Mapping[str, str]
+    """Dependency path -> md5 (or the hash DVC recorded)."""
+    params: Mapping[str, Mapping[str, ParamValue]]
+    """Params file -> flat dotted key -> value."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything `mlci diff` compares, for one revision."""
+
+    revision: Revision
+    label: str
+    has_pipeline: bool
+    has_lock: bool
+    metrics: Mapping[str, MetricsRead]
+    params: Mapping[str, Mapping[str, ParamValue]]
+    outputs: Mapping[str, OutputInfo]
+    stages: Mapping[str, StageInputs]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Out:
+    """An output of dvc.lock or a .dvc file, with what is needed to find its content."""
+
+    path: str
+    md5: str | None
+    legacy: bool  # DVC 2 entry (no `hash: md5`): stored at the cache's top level
+    cached: bool
+    info: OutputInfo
+
+
+class RevisionReader:
+    """Reads revisions of the DVC project at `root` (a folder of a git work tree)."""
+
+    def __init__(self, root: Path, objects: GitObjects) -> None:
+        self.root = root
+        self._objects = objects
+        self._files: dict[tuple[Revision, str], bytes | None] = {}
+        self._listings: dict[Revision, list[str]] = {}
+        self._stores: list[tuple[str, Path]] | None = None
+        self._notes: dict[Revision, list[str]] = {}
+        self._documents: dict[tuple[Revision, str], dict[str, Any] | None] = {}
+        self._outs_at: dict[Revision, dict[str, _Out]] = {}
+
+    # --- files --------------------------------------------------------------------------
+
+    def read_file(self, rev: Revision, path: str) -> bytes | None:
+        """A file's bytes at `rev` (None: the workspace), or None when it is not there."""
+        if (rev, path) not in self._files:
+            self._files[rev, path] = self._read_file(rev, path)
+        return self._files[rev, path]
+
+    def _read_file(self, rev: Revision, path: str) -> bytes | None:
+        if rev is not None:
+            return self._objects.read(rev, path)
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:  # absent, a folder, unreadable: not a file we can use
+            return None
+
+    def listing(self, rev: Revision) -> list[str]:
+        """Every file at `rev`: git's tree, or for the workspace what git does not ignore."""
+        if rev not in self._listings:
+            self._listings[rev] = _list_files(self.root, rev)
+        return self._listings[rev]
+
+    def _document(self, rev: Revision, path: str) -> dict[str, Any] | None:
+        if (rev, path) not in self._documents:
+            self._documents[rev, path] = self._parse_document(rev, path)
+        return self._documents[rev, path]
+
+    def _parse_document(self, rev: Revision, path: str) -> dict[str, Any] | None:
+        content = self.read_file(rev, path)
+        if content is None:
+            return None
+        document = plain_document(content.decode("utf-8", errors="replace"))
+        if document is None:
+            self._note(rev, f"{path} at {where(rev)} is not a readable YAML mapping; ignored")
+        return document
+
+    def _note(self, rev: Revision, text: str) -> None:
+        notes = self._notes.setdefault(rev, [])
+        if text not in notes:
+            notes.append(text)
+
+    # --- dvc.yaml and dvc.lock ----------------------------------------------------------
+
+    def dvc_yaml(self, rev: Revision) -> dict[str, Any] | None:
+        return self._document(rev, "dvc.yaml")
+
+    def dvc_lock(self, rev: Revision) -> dict[str, Any] | None:
+        return self._document(rev, "dvc.lock")
+
+    def _stages(self, rev: Revision) -> dict[str, dict[str, Any]]:
+        """dvc.yaml's stages that can be read as written (not foreach/matrix templates)."""
+        stages = (self.dvc_yaml(rev) or {}).get("stages")
+        found: dict[str, dict[str, Any]] = {}
+        for name, stage in (stages if isinstance(stages, dict) else {}).items():
+            if not isinstance(stage, dict):
+                continue
+            if "foreach" in stage or "matrix" in stage:
+                # Their paths hold ${...} that only DVC's templating resolves.
+                self._note(
+                    rev,
+                    f"stage {name!r} is a foreach/matrix template: its metrics "
+                    "files are not read (its outputs are, from dvc.lock)",
+                )
+                continue
+            found[str(name)] = stage
+        return found
+
+    def metrics_files(self, rev: Revision) -> list[MetricsFile]:
+        """The metrics files `rev`'s dvc.yaml declares: stage `metrics:` and top-level ones."""
+        found: dict[str, MetricsFile] = {}
+        for stage in self._stages(rev).values():
+            wdir = str(stage.get("wdir", "."))
+            for raw, options in _entries(stage.get("metrics")):
+                if (path := self._path(rev, wdir, raw)) is not None:
+                    found[path] = MetricsFile(path, options.get("cache", True) is not False)
+        top = (self.dvc_yaml(rev) or {}).get("metrics")
+        for raw in top if isinstance(top, list) else ():
+            path = self._path(rev, ".", raw) if isinstance(raw, str) else None
+            if path is not None and path not in found:
+                found[path] = MetricsFile(path, self._is_cached(rev, path))
+        return list(found.values())
+
+    def _path(self, rev: Revision, wdir: str, raw: str) -> str | None:
+        if "${" in raw or "${" in wdir:
+            self._note(rev, f"{raw!r} uses DVC templating (${{...}}); it is not read")
+            return None
+        return normalise(wdir, raw)
+
+    def _is_cached(self, rev: Revision, path: str) -> bool:
+        out = self._owner(rev, path)
+        return out is not None and out.cached
+
+    # --- outputs ------------------------------------------------------------------------
+
+    def _outs(self, rev: Revision) -> dict[str, _Out]:
+        """Outputs of dvc.lock and of every .dvc file at `rev`, by repository path."""
+        if rev not in self._outs_at:
+            outs = self._lock_outs(rev)
+            for dvc_file in self._dvc_files(rev):
+                outs.update(self._dvc_file_outs(rev, dvc_file))
+            self._outs_at[rev] = outs
+        return self._outs_at[rev]
+
+    def _lock_outs(self, rev: Revision) -> dict[str, _Out]:
+        stages = self._stages(rev)
+        cached = _cache_flags(stages)
+        outs: dict[str, _Out] = {}
+        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
+            wdir = str(stages.get(name.split("@")[0], {}).get("wdir", "."))
+            for entry in _list(locked.get("outs")):
+                out = _out(entry, wdir, name, cached)
+                if out is not None:
+                    outs[out.path] = out
+        return outs
+
+    def _dvc_files(self, rev: Revision) -> list[str]:
+        return [
+            name
+            for name in self.listing(rev)
+            if name.endswith(".dvc") and not name.startswith(".dvc/")
+        ]
+
+    def _dvc_file_outs(self, rev: Revision, dvc_file: str) -> dict[str, _Out]:
+        document = self._document(rev, dvc_file) or {}
+        folder = dvc_file.rpartition("/")[0] or "."
+        outs: dict[str, _Out] = {}
+        for entry in _list(document.get("outs")):
+            out = _out(entry, folder, dvc_file, {})
+            if out is not None:
+                outs[out.path] = out
+        return outs
+
+    def outputs(self, rev: Revision) -> dict[str, OutputInfo]:
+        return {path: out.info for path, out in sorted(self._outs(rev).items())}
+
+    def _owner(self, rev: Revision, path: str) -> _Out | None:
+        """The output that is `path` or a folder holding it."""
+        outs = self._outs(rev)
+        parts = path.split("/")
+        for end in range(len(parts), 0, -1):
+            if (out := outs.get("/".join(parts[:end]))) is not None:
+                return out
+        return None
+
+    # --- metrics ------------------------------------------------------------------------
+
+    def read_metrics(self, rev: Revision, also: Iterable[str] = ()) -> dict[str, MetricsRead]:
+        """Every metrics file `rev` declares, and the paths in `also` it does not declare.
+
+        `also` lets one side of a comparison be read at the files the other side declares:
+        a file the base did not declare may still be there (committed, or a DVC output).
+        """
+        if self.dvc_yaml(rev) is None:
+            message = f"no pipeline at {where(rev)}: there is no readable dvc.yaml"
+            return {path: MetricsRead(path, "no-pipeline", message=message) for path in also}
+        declared = self.metrics_files(rev)
+        result: dict[str, MetricsRead] = {}
+        for metrics_file in declared:
+            for read in self._read_declared(rev, metrics_file):
+                result.setdefault(read.path, read)
+        for path in also:
+            if path not in result:
+                result[path] = self._read_undeclared(rev, path)
+        return dict(sorted(result.items()))
+
+    def _read_declared(self, rev: Revision, metrics_file: MetricsFile) -> list[MetricsRead]:
+        path = metrics_file.path
+        reads = list(self._read_any(rev, path))
+        if reads:
+            return reads
+        if metrics_file.cached and self._owner(rev, path) is None:
+            message = (
+                f"{path} is a DVC output, but {where(rev)} has no dvc.lock entry for it: "
+                "the stage that writes it was never reproduced and committed there"
+            )
+        elif rev is None:
+            message = f"{path} is not in the workspace: run `mlci run` to produce it"
+        else:
+            message = f"{path} was never committed at {where(rev)}"
+        return [MetricsRead(path, "absent", message=message)]
+
+    def _read_undeclared(self, rev: Revision, path: str) -> MetricsRead:
+        for read in self._read_any(rev, path):
+            if read.path == path:
+                return replace(read, declared=False)
+        message = f"{path} does not exist at {where(rev)} (a new metrics file)"
+        return MetricsRead(path, "absent", message=message, declared=False)
+
+    def _read_any(self, rev: Revision, path: str) -> Iterator[MetricsRead]:
+        """The file (or each file of the folder) at `path`: from the workspace, git or DVC."""
+        out = self._owner(rev, path)
+        if rev is None or out is None or not out.cached:
+            contents = self._plain_contents(rev, path)
+            if contents:
+                source = "workspace" if rev is None else "git"
+                for name, content in contents.items():
+                    yield _parse(name, content, source)
+                return
+        if out is not None and out.cached:
+            yield from self._cached_reads(out, path)
+
+    def _plain_contents(self, rev: Revision, path: str) -> dict[str, bytes]:
+        content = self.read_file(rev, path)
+        if content is not None:
+            return {path: content}
+        # A folder of metrics files: DVC reads each file in it.
+        names = self._folder(rev, path)
+        return {name: data for name in names if (data := self.read_file(rev, name)) is not None}
+
+    def _folder(self, rev: Revision, path: str) -> list[str]:
+        if rev is not None:
+            return [name for name in self.listing(rev) if name.startswith(path + "/")]
+        folder = self.root / path
+        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        return [p.relative_to(self.root).as_posix() for p in files]
+
+    # --- the DVC cache ------------------------------------------------------------------
+
+    def _cached_reads(self, out: _Out, path: str) -> Iterator[MetricsRead]:
+        if out.md5 is None:
+            yield MetricsRead(path, "absent", message=f"dvc.lock records no md5 for {out.path}")
+            return
+        if not out.md5.endswith(".dir"):
+            yield self._object_read(path, out.md5, out.legacy)
+            return
+        manifest = self._object(out.md5, out.legacy)
+        if manifest is None:
+            yield self._not_in_cache(path, out.md5)
+            return
+        try:
+            entries = json.loads(manifest[1])
+        except ValueError:
+            entries = []
+        inside = path[len(out.path) + 1 :] if path != out.path else ""
+        for entry in entries if isinstance(entries, list) else ():
+            relpath = str(entry.get("relpath", "")) if isinstance(entry, dict) else ""
+            if relpath and (not inside or relpath == inside or relpath.startswith(inside + "/")):
+                yield self._object_read(f"{out.path}/{relpath}", str(entry.get("md5")), out.legacy)
+
+    def _object_read(self, path: str, md5: str, legacy: bool) -> MetricsRead:
+        found = self._object(md5, legacy)
+        if found is None:
+            return self._not_in_cache(path, md5)
+        source, content = found
+        read = _parse(path, content, source)
+        return MetricsRead(read.path, read.state, read.values, read.message, source, md5)
+
+    def _not_in_cache(self, path: str, md5: str) -> MetricsRead:
+        message = (
+            f"{path} is a DVC output (md5 {md5}) that is not in the local DVC cache: fetch it "
+            "with `dvc pull` (or `mlci run --pull`); if the remote lacks it too, it was never "
+            "pushed: run `dvc push` where that revision was reproduced (CI on main does)"
+        )
+        return MetricsRead(path, "not-in-cache", message=message, md5=md5)
+
+    def _object(self, md5: str, legacy: bool) -> tuple[str, bytes] | None:
+        """(store kind, content) of a DVC object, from the cache or a local remote."""
+        name = md5.removesuffix(".unpacked")
+        for kind, store in self.stores():
+            base = store if legacy else store / "files" / "md5"
+            try:
+                return kind, (base / name[:2] / name[2:]).read_bytes()
+            except OSError:
+                continue
+        return None
+
+    def stores(self) -> list[tuple[str, Path]]:
+        """Where DVC objects may be: the cache (`cache.dir` if set), then local remotes."""
+        if self._stores is None:
+            self._stores = _object_stores(self.root)
+        return self._stores
+
+    # --- params and stages --------------------------------------------------------------
+
+    def params(self, rev: Revision) -> dict[str, dict[str, ParamValue]]:
+        """Each params file the pipeline reads at `rev`, flattened to dotted keys."""
+        result: dict[str, dict[str, ParamValue]] = {}
+        for path in self._params_files(rev):
+            content = self.read_file(rev, path)
+            if content is None:
+                continue
+            try:
+                data = _structured(path, content)
+            except Exception as error:  # every parser has its own errors
+                self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
+                continue
+            if isinstance(data, Mapping):
+                result[path] = flatten_params(data)
+        return result
+
+    def _params_files(self, rev: Revision) -> list[str]:
+        files = {DEFAULT_PARAMS}
+        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
+            wdir = str(self._stages(rev).get(name.split("@")[0], {}).get("wdir", "."))
+            params = locked.get("params")
+            files.update(_in(wdir, file) for file in (params if isinstance(params, dict) else ()))
+        for stage in self._stages(rev).values():
+            wdir = str(stage.get("wdir", "."))
+            for entry in _list(stage.get("params")):
+                file = next(iter(entry)) if isinstance(entry, dict) and entry else DEFAULT_PARAMS
+                files.add(_in(wdir, file))
+        top = (self.dvc_yaml(rev) or {}).get("params")
+        files.update(_in(".", file) for file in _list(top) if isinstance(file, str))
+        # Python params files are read by DVC's own AST walker: not compared here.
+        return sorted(f for f in files if f and "${" not in f and not f.endswith(".py"))
+
+    def stage_inputs(self, rev: Revision) -> dict[str, StageInputs]:
+        """Per stage of dvc.lock: its command, dependency hashes and params, and a digest."""
+        stages = self._stages(rev)
+        result: dict[str, StageInputs] = {}
+        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
+            wdir = str(stages.get(name.split("@")[0], {}).get("wdir", "."))
+            result[name] = _stage_inputs(locked, wdir)
+        return result
+
+    # --- everything ---------------------------------------------------------------------
+
+    def snapshot(self, rev: Revision, label: str, also: Iterable[str] = ()) -> Snapshot:
+        """All of the above for `rev`; `also`: metrics paths to read even if not declared."""
+        metrics = self.read_metrics(rev, also)
+        return Snapshot(
+            revision=rev,
+            label=label,
+            has_pipeline=self.dvc_yaml(rev) is not None,
+            has_lock=self.dvc_lock(rev) is not None,
+            metrics=metrics,
+            params=self.params(rev),
+            outputs=self.outputs(rev),
+            stages=self.stage_inputs(rev),
+            notes=tuple(self._notes.get(rev, ())),
+        )
+
+
+def snapshots(
+    reader: RevisionReader,
+    base: tuple[Revision, str],
+    target: tuple[Revision, str],
+    extra: Iterable[str] = (),
+) -> tuple[Snapshot, Snapshot]:
+    """Base and target, each read at every metrics file either declares (and `extra`)."""
+    paths = set(extra)
+    for rev, _ in (base, target):
+        if reader.dvc_yaml(rev) is not None:
+            paths.update(f.path for f in reader.metrics_files(rev))
+    return reader.snapshot(*base, also=paths), reader.snapshot(*target, also=paths)
+
+
+def where(rev: Revision) -> str:
+    return "the workspace" if rev is None else f"commit {rev[:12]}"
+
+
+# --- helpers: plain data in, plain data out -------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _entries(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, options) for a dvc.yaml list whose items are `path` or `{path: options}`."""
+    for entry in _list(value):
+        if isinstance(entry, str):
+            yield entry, {}
+        elif isinstance(entry, dict) and len(entry) == 1:
+            ((path, options),) = entry.items()
+            yield str(path), options if isinstance(options, dict) else {}
+
+
+def _lock_stages(lock: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    stages = (lock or {}).get("stages")
+    items = stages.items() if isinstance(stages, dict) else ()
+    return {str(name): stage for name, stage in items if isinstance(stage, dict)}
+
+
+def _in(wdir: str, file: Any) -> str:
+    """A params file's repository path ("" when it lies outside the repository)."""
+    return normalise(wdir, str(file)) or ""
+
+
+def _cache_flags(stages: Mapping[str, Mapping[str, Any]]) -> dict[str, bool]:
+    """Output path -> whether DVC caches it (dvc.lock does not say; dvc.yaml does)."""
+    flags: dict[str, bool] = {}
+    for stage in stages.values():
+        wdir = str(stage.get("wdir", "."))
+        for section in OUTPUT_SECTIONS:
+            for raw, options in _entries(stage.get(section)):
+                if (path := normalise(wdir, raw)) is not None:
+                    flags[path] = options.get("cache", True) is not False
+    return flags
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _out(entry: Any, folder: str, owner: str, cached: Mapping[str, bool]) -> _Out | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return None
+    path = normalise(folder, entry["path"])
+    if path is None:
+        return None
+    md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+    md5 = str(md5) if md5 is not None else None
+    is_cached = cached.get(path, entry.get("cache", True) is not False)
+    info = OutputInfo(md5, _int(entry.get("size")), _int(entry.get("nfiles")), owner)
+    return _Out(path, md5, entry.get("hash") != "md5", is_cached, info)
+
+
+def _stage_inputs(locked: Mapping[str, Any], wdir: str) -> StageInputs:
+    cmd = locked.get("cmd", "")
+    command = " && ".join(map(str, cmd)) if isinstance(cmd, list) else str(cmd)
+    deps: dict[str, str] = {}
+    for entry in _list(locked.get("deps")):
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            path = normalise(wdir, entry["path"]) or entry["path"]
+            hashed = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+            deps[path] = str(hashed) if hashed is not None else json.dumps(entry, sort_keys=True)
+    params: dict[str, dict[str, ParamValue]] = {}
+    raw_params = locked.get("params")
+    for file, values in raw_params.items() if isinstance(raw_params, dict) else ():
+        path = normalise(wdir, str(file)) or str(file)
+        params[path] = flatten_params(values) if isinstance(values, Mapping) else {}
+    text = json.dumps({"cmd": command, "deps": deps, "params": params}, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return StageInputs(digest, command, deps, params)
+
+
+def flatten_params(data: Mapping[Any, Any], prefix: str = "") -> dict[str, ParamValue]:
+    """Nested params as dotted keys; lists and nulls are values too (unlike metrics)."""
+    flat: dict[str, ParamValue] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_params(value, name + "."))
+        elif value is None or isinstance(value, (int, float, str, bool, list)):
+            flat[name] = value
+        else:  # dates and other YAML types: compared and shown as text
+            flat[name] = str(value)
+    return flat
+
+
+def _structured(path: str, content: bytes) -> Any:
+    """A params file as DVC reads it: by suffix, YAML for anything not JSON or TOML."""
+    text = content.decode("utf-8-sig", errors="replace")
+    suffix = path.rsplit(".", 1)[-1].lower()
+    if suffix == "json":
+        return json.loads(text)
+    if suffix == "toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # Python 3.10
+            import tomli as tomllib
+        return tomllib.loads(text)
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader) or {}
+
+
+def _parse(path: str, content: bytes, source: str) -> MetricsRead:
+    try:
+        values = parse_metrics(path, content)
+    except MetricsFormatError as error:
+        return MetricsRead(path, "unreadable", message=str(error), source=source)
+    return MetricsRead(path, "found", values=values, source=source)
+
+
+def _list_files(root: Path, rev: Revision) -> list[str]:
+    """Files at `rev` relative to `root`; for the workspace, tracked and untracked ones git
+    does not ignore (which skips the data folders DVC puts in .gitignore)."""
+    if rev is None:
+        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    else:
+        args = ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev]
+    # Here rather than in mlci.git: this module already holds git's batch reader, and the
+    # listing is the one other read it needs; `rev` is always a resolved SHA.
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True)
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip() or str(done.returncode)
+        raise UsageError(f"git {args[0]} failed: {detail}")
+    return [name for name in done.stdout.decode(errors="replace").split("\0") if name]
+
+
+def _object_stores(root: Path) -> list[tuple[str, Path]]:
+    config = read_dvc_config(root)
+    dvc_dir = root / ".dvc"
+    cache_dir = config.get("cache", {}).get("dir")
+    stores = [("cache", _config_path(dvc_dir, cache_dir) if cache_dir else dvc_dir / "cache")]
+    default = config.get("core", {}).get("remote")
+    remotes = sorted(
+        (name != f'remote "{default}"', values.get("url", ""))
+        for name, values in config.items()
+        if name.startswith("remote ")
+    )
+    for _, url in remotes:
+        if url and "://" not in url:  # a folder: the same layout as the cache
+            stores.append(("remote", _config_path(dvc_dir, url)))
+        elif url.startswith("file://"):
+            stores.append(("remote", Path(url.removeprefix("file://"))))
+    return stores
+
+
+def _config_path(dvc_dir: Path, value: str) -> Path:
+    """A path in DVC's config: relative to the folder of the config file, `~` expanded."""
+    return dvc_dir / Path(value).expanduser()
+
+
+def read_dvc_config(root: Path) -> dict[str, dict[str, str]]:
+    """`.dvc/config` then `.dvc/config.local` (which wins), as {section: {key: value}}.
+
+    DVC writes these with configobj: `['remote "storage"']` headers and indented keys, which
+    configparser reads as continuation lines, so they are parsed here line by line.
+    """
+    sections: dict[str, dict[str, str]] = {}
+    for name in ("config", "config.local"):
+        try:
+            text = (root / ".dvc" / name).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        section = ""
+        for raw in text.splitlines():
+            line = raw.strip()
+            if line.startswith("[") and line.endswith("]"):
+                section = _unquote(line[1:-1].strip())
+            elif section and "=" in line and not line.startswith(("#", ";")):
+                key, value = (part.strip() for part in line.split("=", 1))
+                sections.setdefault(section, {})[key] = _unquote(value)
+    return sections
+
+
+def _unquote(text: str) -> str:
+    """`'remote "storage"'` -> `remote "storage"`: one layer of matching quotes."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text

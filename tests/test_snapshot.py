@@ -1,0 +1,260 @@
+"""RevisionReader: what a commit or the workspace holds, read from git, disk and the DVC cache.
+
+These repositories are real git repositories; the DVC cache is written in DVC 3's on-disk
+layout (the same bytes `dvc repro` writes, checked against real DVC in test_diff.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlci.gitbatch import GitObjects
+from mlci.snapshot import MetricsFile, RevisionReader, read_dvc_config, snapshots
+from tests.conftest import Repo
+
+PIPELINE = """\
+stages:
+  train:
+    cmd: python train.py
+    wdir: src
+    deps: [train.py]
+    params: [train]
+    metrics:
+    - ../metrics.json:
+        cache: false
+    - ../cached.json
+  report:
+    cmd: python report.py
+    outs: [report]
+metrics: [summary.yaml]
+"""
+
+
+def md5(content: bytes) -> str:
+    return hashlib.md5(content).hexdigest()
+
+
+def put_object(store: Path, content: bytes, *, legacy: bool = False) -> str:
+    """Store `content` as DVC does: files/md5/ab/cdef... (DVC 2: ab/cdef... at the top)."""
+    digest = md5(content)
+    folder = store if legacy else store / "files" / "md5"
+    path = folder / digest[:2] / digest[2:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return digest
+
+
+def lock(outs: dict[str, str], *, params: str = "0.1", legacy: bool = False) -> str:
+    """A dvc.lock for PIPELINE's train stage (paths relative to its wdir, src)."""
+    hashed = "" if legacy else "      hash: md5\n"
+    lines = "".join(
+        f"    - path: ../{path}\n{hashed}      md5: {digest}\n      size: 10\n"
+        for path, digest in outs.items()
+    )
+    return (
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n"
+        "    - path: train.py\n      hash: md5\n      md5: 0123456789abcdef0123456789abcdef\n"
+        f"    params:\n      ../params.yaml:\n        train:\n          lr: {params}\n"
+        f"    outs:\n{lines}"
+    )
+
+
+@pytest.fixture
+def reader(repo: Repo) -> Iterator[RevisionReader]:
+    with GitObjects(repo.root) as objects:
+        yield RevisionReader(repo.root, objects)
+
+
+def test_metrics_files_follow_that_revisions_dvc_yaml(repo: Repo, reader: RevisionReader) -> None:
+    first = repo.commit({"dvc.yaml": PIPELINE})
+    second = repo.commit({"dvc.yaml": "stages: {}\nmetrics: [other.json]\n"})
+    assert reader.metrics_files(first) == [
+        MetricsFile("metrics.json", cached=False),  # wdir-relative ../metrics.json
+        MetricsFile("cached.json", cached=True),  # DVC's default: cache: true
+        MetricsFile("summary.yaml", cached=False),  # top-level, not an output
+    ]
+    assert reader.metrics_files(second) == [MetricsFile("other.json", cached=False)]
+    assert reader.dvc_yaml(first) is not None and reader.dvc_lock(first) is None
+
+
+def test_committed_metrics_nested_keys_yaml_and_toml(repo: Repo, reader: RevisionReader) -> None:
+    spec = "stages:\n  s:\n    cmd: x\n    metrics:\n    - {m.json: {cache: false}}\n" + (
+        "    - {m.yaml: {cache: false}}\n    - {m.toml: {cache: false}}\n"
+    )
+    sha = repo.commit(
+        {
+            "dvc.yaml": spec,
+            "m.json": '{"test": {"acc": 0.9, "per_class": [1, 2]}, "loss": 1}',
+            "m.yaml": "val:\n  acc: 0.8\n",
+            "m.toml": "[train]\nacc = 0.7\n",
+        }
+    )
+    repo.write({"m.json": '{"test": {"acc": 0.95}}'})  # the workspace differs from HEAD
+    committed = reader.read_metrics(sha)
+    assert {path: read.values for path, read in committed.items()} == {
+        "m.json": {"test.acc": 0.9, "loss": 1},
+        "m.toml": {"train.acc": 0.7},
+        "m.yaml": {"val.acc": 0.8},
+    }
+    assert {read.source for read in committed.values()} == {"git"}
+    workspace = reader.read_metrics(None)
+    assert workspace["m.json"].values == {"test.acc": 0.95}
+    assert workspace["m.json"].source == "workspace"
+
+
+def test_cached_metrics_come_from_the_dvc_cache_by_the_lock_md5(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    content = b'{"auc": 0.75}'
+    digest = put_object(repo.root / ".dvc" / "cache", content)
+    sha = repo.commit(
+        {
+            "dvc.yaml": PIPELINE,
+            "dvc.lock": lock({"cached.json": digest}),
+            ".gitignore": "/cached.json\n",
+        }
+    )
+    read = reader.read_metrics(sha)["cached.json"]
+    assert (read.state, read.values, read.source, read.md5) == (
+        "found",
+        {"auc": 0.75},
+        "cache",
+        digest,
+    )
+    # The workspace has no copy of the file: DVC would read it from the cache too.
+    assert reader.read_metrics(None)["cached.json"].values == {"auc": 0.75}
+
+
+def test_dvc2_entries_cache_dir_and_local_remote(repo: Repo, tmp_path: Path) -> None:
+    cache, remote = tmp_path / "elsewhere", tmp_path / "remote"
+    legacy = put_object(cache, b'{"acc": 0.5}', legacy=True)  # DVC 2: no `hash: md5` in the lock
+    (repo.root / ".dvc").mkdir()
+    (repo.root / ".dvc" / "config").write_text(f"[cache]\n    dir = {cache}\n")
+    sha = repo.commit(
+        {"dvc.yaml": PIPELINE, "dvc.lock": lock({"cached.json": legacy}, legacy=True)}
+    )
+    pushed = put_object(remote, b'{"acc": 0.25}')
+    (repo.root / ".dvc" / "config.local").write_text(
+        f"[core]\n    remote = storage\n['remote \"storage\"']\n    url = {remote}\n"
+    )
+    later = repo.commit({"dvc.lock": lock({"cached.json": pushed})})
+    with GitObjects(repo.root) as objects:
+        reader = RevisionReader(repo.root, objects)
+        assert reader.read_metrics(sha)["cached.json"].values == {"acc": 0.5}
+        from_remote = reader.read_metrics(later)["cached.json"]
+    assert (from_remote.values, from_remote.source) == ({"acc": 0.25}, "remote")
+    assert read_dvc_config(repo.root)['remote "storage"'] == {"url": str(remote)}
+
+
+def test_states_say_why_there_are_no_values(repo: Repo, reader: RevisionReader) -> None:
+    bare = repo.commit({"README": "no pipeline yet"})
+    missing = "feedfacefeedfacefeedfacefeedface"
+    sha = repo.commit(
+        {
+            "dvc.yaml": PIPELINE,
+            "dvc.lock": lock({"cached.json": missing}),
+            "summary.yaml": "- a list\n- not metrics\n",
+        }
+    )
+    assert reader.read_metrics(bare, also=["metrics.json"])["metrics.json"].state == "no-pipeline"
+    reads = reader.read_metrics(sha)
+    assert reads["metrics.json"].state == "absent"
+    assert "never committed" in reads["metrics.json"].message
+    assert reads["cached.json"].state == "not-in-cache"
+    assert missing in reads["cached.json"].message
+    assert "dvc pull" in reads["cached.json"].message
+    assert "dvc push" in reads["cached.json"].message
+    assert reads["summary.yaml"].state == "unreadable"
+    assert "not a mapping" in reads["summary.yaml"].message
+
+
+def test_a_cached_output_without_a_lock_entry_was_never_reproduced(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    sha = repo.commit({"dvc.yaml": PIPELINE})
+    read = reader.read_metrics(sha)["cached.json"]
+    assert read.state == "absent"
+    assert "never reproduced and committed" in read.message
+    assert reader.read_metrics(None)["metrics.json"].message.endswith(
+        "run `mlci run` to produce it"
+    )
+
+
+def test_undeclared_files_are_read_only_on_request(repo: Repo, reader: RevisionReader) -> None:
+    sha = repo.commit({"dvc.yaml": "stages: {}\n", "old.json": '{"a": 1}'})
+    assert reader.read_metrics(sha) == {}
+    asked = reader.read_metrics(sha, also=["old.json", "new.json"])
+    assert (asked["old.json"].values, asked["old.json"].declared) == ({"a": 1}, False)
+    assert asked["new.json"].state == "absent"
+    assert "a new metrics file" in asked["new.json"].message
+
+
+def test_a_metrics_folder_gives_each_file(repo: Repo, reader: RevisionReader) -> None:
+    spec = "stages:\n  s:\n    cmd: x\n    metrics:\n    - {eval: {cache: false}}\n"
+    sha = repo.commit({"dvc.yaml": spec, "eval/a.json": '{"x": 1}', "eval/sub/b.yaml": "y: 2\n"})
+    for rev in (sha, None):
+        reads = reader.read_metrics(rev)
+        assert {p: r.values for p, r in reads.items()} == {
+            "eval/a.json": {"x": 1},
+            "eval/sub/b.yaml": {"y": 2},
+        }
+
+
+def test_params_outputs_and_stage_inputs(repo: Repo, reader: RevisionReader) -> None:
+    data = b"a,b\n1,2\n"
+    tracked = f"outs:\n- md5: {md5(data)}\n  size: 8\n  hash: md5\n  path: raw.csv\n"
+    first = repo.commit(
+        {
+            "dvc.yaml": PIPELINE,
+            "dvc.lock": lock({"cached.json": "a" * 32}),
+            "params.yaml": "train:\n  lr: 0.1\n  layers: [64, 32]\n  opt: {name: adam}\n",
+            "data/raw.csv.dvc": tracked,
+        }
+    )
+    second = repo.commit(
+        {
+            "dvc.lock": lock({"cached.json": "b" * 32}, params="0.2"),
+            "params.yaml": "train:\n  lr: 0.2\n",
+        }
+    )
+    assert reader.params(first) == {
+        "params.yaml": {"train.lr": 0.1, "train.layers": [64, 32], "train.opt.name": "adam"}
+    }
+    outputs = reader.outputs(first)
+    assert set(outputs) == {"cached.json", "data/raw.csv"}
+    assert outputs["data/raw.csv"].stage == "data/raw.csv.dvc"
+    assert (outputs["data/raw.csv"].md5, outputs["data/raw.csv"].size) == (md5(data), 8)
+    assert outputs["cached.json"].stage == "train"
+    before, after = reader.stage_inputs(first)["train"], reader.stage_inputs(second)["train"]
+    assert before.params == {"params.yaml": {"train.lr": 0.1}}
+    assert before.deps == {"src/train.py": "0123456789abcdef0123456789abcdef"}
+    assert before.digest != after.digest
+
+
+def test_workspace_lists_dvc_files_git_does_not_ignore(repo: Repo, reader: RevisionReader) -> None:
+    repo.commit({"dvc.yaml": "stages: {}\n"})
+    repo.write({"new.csv.dvc": "outs:\n- md5: " + "c" * 32 + "\n  path: new.csv\n"})
+    repo.write({".gitignore": "/ignored/\n", "ignored/x.dvc": "outs:\n- path: x\n  md5: d\n"})
+    assert set(reader.outputs(None)) == {"new.csv"}
+
+
+def test_snapshots_read_both_sides_at_every_declared_file(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    base = repo.commit({"dvc.yaml": "stages: {}\n"})
+    spec = "stages:\n  s:\n    cmd: x\n    metrics:\n    - {m.json: {cache: false}}\n"
+    target = repo.commit({"dvc.yaml": spec, "m.json": json.dumps({"acc": 1})})
+    old, new = snapshots(reader, (base, "main"), (target, "HEAD"), extra=["spec.json"])
+    assert set(old.metrics) == set(new.metrics) == {"m.json", "spec.json"}
+    assert not old.metrics["m.json"].declared and new.metrics["m.json"].declared
+    assert (old.label, new.revision, old.has_pipeline, old.has_lock) == (
+        "main",
+        target,
+        True,
+        False,
+    )
