@@ -27,7 +27,7 @@ def parse_metrics(path: str, content: bytes) -> dict[str, Value]:
     try:
         if suffix in ("csv", "tsv"):
             return _last_row(text, "\t" if suffix == "tsv" else ",")
-        data = _structured(text, suffix)
+        data = read_structured(path, content)
     except Exception as error:  # every parser has its own error types
         kind = suffix.upper() if suffix in ("json", "toml") else "YAML"
         raise MetricsFormatError(f"{path}: not valid {kind} ({error})") from None
@@ -36,7 +36,14 @@ def parse_metrics(path: str, content: bytes) -> dict[str, Value]:
     return flatten(data)
 
 
-def _structured(text: str, suffix: str) -> Any:
+def read_structured(path: str, content: bytes) -> Any:
+    """A metrics or params file as DVC reads it: by suffix, YAML for anything not JSON/TOML.
+
+    YAML is read as YAML 1.2, as DVC's ruamel.yaml reads it: `1e-3` is a number and `yes`
+    is text, where PyYAML (YAML 1.1) would say a string and `true`.
+    """
+    text = content.decode("utf-8-sig", errors="replace")
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix == "json":
         return json.loads(text)
     if suffix == "toml":
@@ -45,10 +52,9 @@ def _structured(text: str, suffix: str) -> Any:
         else:  # Python 3.10
             import tomli as tomllib
         return tomllib.loads(text)
-    import yaml  # DVC reads everything else as YAML, JSON included
+    from ruamel.yaml import YAML
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader) or {}
+    return YAML(typ="safe", pure=True).load(text) or {}
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Value]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any, Literal
 from mlci.dvcfile import plain_document
 from mlci.errors import UsageError
 from mlci.gitbatch import GitObjects
-from mlci.metrics_format import MetricsFormatError, Value, parse_metrics
+from mlci.metrics_format import MetricsFormatError, Value, parse_metrics, read_structured
 from mlci.spec.paths import normalise
 
 Revision = str | None  # a commit SHA; None is the workspace
@@ -405,7 +404,7 @@ class RevisionReader:
             if content is None:
                 continue
             try:
-                data = _structured(path, content)
+                data = read_structured(path, content)
             except Exception as error:  # every parser has its own errors
                 self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
                 continue
@@ -562,24 +561,6 @@ def flatten_params(data: Mapping[Any, Any], prefix: str = "") -> dict[str, Param
         else:  # dates and other YAML types: compared and shown as text
             flat[name] = str(value)
     return flat
-
-
-def _structured(path: str, content: bytes) -> Any:
-    """A params file as DVC reads it: by suffix, YAML for anything not JSON or TOML."""
-    text = content.decode("utf-8-sig", errors="replace")
-    suffix = path.rsplit(".", 1)[-1].lower()
-    if suffix == "json":
-        return json.loads(text)
-    if suffix == "toml":
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # Python 3.10
-            import tomli as tomllib
-        return tomllib.loads(text)
-    import yaml
-
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader) or {}
 
 
 def _parse(path: str, content: bytes, source: str) -> MetricsRead:

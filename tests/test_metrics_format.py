@@ -47,3 +47,12 @@ def test_csv_and_tsv_give_the_last_row() -> None:
 def test_unreadable_files_say_why(name: str, content: bytes, message: str) -> None:
     with pytest.raises(MetricsFormatError, match=message):
         parse_metrics(name, content)
+
+
+def test_yaml_is_read_as_yaml_1_2_like_dvc() -> None:
+    # PyYAML (YAML 1.1) would read 1e-3 as text and yes as true; DVC's ruamel does not.
+    assert parse_metrics("m.yaml", b"lr: 1e-3\nflag: yes\nacc: 0.5\n") == {
+        "lr": 0.001,
+        "flag": "yes",
+        "acc": 0.5,
+    }
