@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, UsageError
+
+if TYPE_CHECKING:  # imported where used, to keep start-up light
+    from mlci.history import MetricColumn
+    from mlci.pipeline import ReproResult, StageRun
 
 
 def _say(text: str = "") -> None:
@@ -84,18 +88,12 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_stage(run: object) -> None:
-    from mlci.pipeline import StageRun
-
-    assert isinstance(run, StageRun)
+def _show_stage(run: StageRun) -> None:
     took = f"{run.seconds:6.1f}s" if run.outcome in ("ran", "failed") else ""
     _say(f"  {run.outcome:<10} {run.name:<20} {took}".rstrip())
 
 
-def _report_failure(result: object) -> None:
-    from mlci.pipeline import ReproResult
-
-    assert isinstance(result, ReproResult)
+def _report_failure(result: ReproResult) -> None:
     failed = [run for run in result.stages if run.outcome == "failed"]
     if not failed:
         print(f"mlci: error: dvc repro failed: {result.error}", file=sys.stderr)
@@ -177,7 +175,7 @@ def history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _column_from_text(text: str) -> Any:
+def _column_from_text(text: str) -> MetricColumn:
     from mlci.history import MetricColumn
 
     file, _, key = text.rpartition(":")
