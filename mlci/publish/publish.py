@@ -1,0 +1,108 @@
+"""Publishing a report from GitHub Actions: the job summary always, the PR comment if it can.
+
+A comment that cannot be written (a fork's read-only token, no pull request, no token) is
+skipped with its reason in one line, never raised: the report is still in the job summary,
+and the check passes or fails on the gate, not on publishing. A real failure (GitHub down
+after every retry, a bad token) raises `GitHubError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from mlci.publish import comment, event
+from mlci.publish.github import DEFAULT_API_URL, GitHub, GitHubForbidden
+from mlci.publish.retry import RetryPolicy
+from mlci.publish.summary import append_summary
+
+CommentAction = Literal["created", "updated", "unchanged", "skipped"]
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    summary: Path | None
+    """The job summary file the report was appended to; None when none was written."""
+    comment: CommentAction
+    comment_url: str | None
+    notes: tuple[str, ...]
+    """One line each, for the terminal: what went where, what was skipped and why."""
+
+
+def publish(
+    report_markdown: str,
+    environ: Mapping[str, str],
+    *,
+    retry: RetryPolicy | None = None,
+    marker: str = comment.MARKER,
+) -> PublishResult:
+    """Put `report_markdown` in the job summary and the pull request's sticky comment.
+
+    `environ` is the process environment (passed in, so tests and callers control it).
+    Outside GitHub Actions nothing is sent anywhere.
+    """
+    if not event.in_actions(environ):
+        note = "not running in GitHub Actions (GITHUB_ACTIONS is not set): nothing published"
+        return PublishResult(None, "skipped", None, (note,))
+    notes: list[str] = []
+    summary = _summary(report_markdown, environ, notes)
+    action, url, note = _comment(report_markdown, environ, retry, marker)
+    if action == "skipped" and summary is not None:
+        note += "; the report is in the job summary"
+    notes.append(note)
+    return PublishResult(summary, action, url, tuple(notes))
+
+
+def _summary(markdown: str, environ: Mapping[str, str], notes: list[str]) -> Path | None:
+    if not environ.get("GITHUB_STEP_SUMMARY"):
+        notes.append("job summary: skipped, GITHUB_STEP_SUMMARY is not set")
+        return None
+    path = Path(environ["GITHUB_STEP_SUMMARY"])
+    cut = append_summary(path, markdown)
+    notes.append("job summary: report added" + (", cut short to fit 1 MiB" if cut else ""))
+    return path
+
+
+class _Skip(Exception):
+    """Why the comment cannot be written; one line, shown to the user."""
+
+
+def _comment(
+    markdown: str, environ: Mapping[str, str], retry: RetryPolicy | None, marker: str
+) -> tuple[CommentAction, str | None, str]:
+    try:
+        posted = _post_comment(markdown, environ, retry, marker)
+    except _Skip as skip:
+        return "skipped", None, f"PR comment: skipped, {skip}"
+    cut = ", cut short to fit 65,536 characters" if posted.trimmed else ""
+    note = f"PR comment: {posted.action} {posted.comment.url}{cut}"
+    return posted.action, posted.comment.url, note
+
+
+def _post_comment(
+    markdown: str, environ: Mapping[str, str], retry: RetryPolicy | None, marker: str
+) -> comment.Posted:
+    pr = event.pull_request(environ)
+    if isinstance(pr, event.NoPullRequest):
+        raise _Skip(pr.reason)
+    if pr.fork:
+        # Decided before any request: the write would only fail with a 403.
+        raise _Skip("a pull request from a fork gets a read-only token")
+    token = environ.get("GITHUB_TOKEN")
+    if not token:
+        raise _Skip(
+            "GITHUB_TOKEN is not set (give the step `env: GITHUB_TOKEN: ${{ github.token }}`)"
+        )
+    api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    try:
+        with GitHub(token, api_url, retry) as github:
+            return comment.upsert(github, pr, markdown, marker)
+    except GitHubForbidden as error:
+        # Not a failure of the run: the token may not write here. The gate, not the
+        # comment, decides the check.
+        raise _Skip(
+            f"GitHub refused the token ({error}); a fork's token is read-only, otherwise "
+            "give the job `permissions: pull-requests: write`"
+        ) from None

@@ -1,0 +1,196 @@
+"""A stand-in for the GitHub REST API on 127.0.0.1: the endpoints mlci.publish uses, for real.
+
+A real HTTP server in a thread, so the client's real code runs: TLS aside, the same sockets,
+headers, JSON, `Link` pagination, status codes and bodies as GitHub's. It keeps state (the
+comments of each pull request), checks the token, records every request, and can be told
+to fail (`Fault`) the way GitHub does: 5xx, rate limits, permission 403s.
+
+Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterprise):
+    GET   /repos/{owner}/{repo}/issues/{number}/comments?per_page=&page=
+    POST  /repos/{owner}/{repo}/issues/{number}/comments
+    PATCH /repos/{owner}/{repo}/issues/comments/{id}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+_LIST_OR_CREATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
+_UPDATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with `status` instead of the real reply, `times` times."""
+
+    method: str
+    status: int
+    times: int = 1
+    path: str = ""
+    """A substring the request's path and query must contain ("" matches any)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = "Server Error"
+    after_effect: bool = False
+    """Do the real work first, then fail: a gateway error after the write happened."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    target: str
+    """Path and query as sent, prefix included."""
+    authorized: bool
+
+
+class FakeGitHub:
+    """The server and its state; use as a context manager."""
+
+    def __init__(self, token: str, prefix: str = "", link_host: str | None = None) -> None:
+        self.token = token
+        self.prefix = prefix
+        self.link_host = link_host
+        """Host to put in `Link` URLs instead of our own (to test that it is refused)."""
+        self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[Seen] = []
+        self._next_id = 1001
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        # A short poll interval: shutdown() waits for it, and the default 0.5 s is per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{self.prefix}"
+
+    def __enter__(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def add_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
+        with self._lock:
+            comment = {
+                "id": self._next_id,
+                "body": body,
+                "html_url": f"https://github.test/{repo}/pull/{number}#issuecomment-{self._next_id}",
+                "user": {"login": "github-actions[bot]", "type": "Bot"},
+            }
+            self._next_id += 1
+            self.comments.setdefault((repo, number), []).append(comment)
+            return comment
+
+    def seen(self, method: str) -> list[str]:
+        """Targets of the requests made with `method`, in order."""
+        return [r.target for r in self.requests if r.method == method]
+
+    def take_fault(self, method: str, target: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and fault.path in target:
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as GitHub; every reply has a length
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output clean
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            auth = self.headers.get("Authorization", "")
+            authorized = auth in (f"Bearer {github.token}", f"token {github.token}")
+            github.requests.append(Seen(method, self.path, authorized))
+            if not authorized:
+                return self._send(401, {"message": "Bad credentials"})
+            fault = github.take_fault(method, self.path)
+            if fault is not None and not fault.after_effect:
+                return self._send(fault.status, {"message": fault.message}, fault.headers)
+            status, data, headers = self._route(method, raw)
+            if fault is not None:
+                return self._send(fault.status, {"message": fault.message}, fault.headers)
+            self._send(status, data, headers)
+
+        def _route(self, method: str, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+            url = urlsplit(self.path)
+            if not url.path.startswith(github.prefix + "/"):
+                return 404, {"message": "Not Found"}, {}
+            path = url.path[len(github.prefix) :]
+            if (match := _LIST_OR_CREATE.fullmatch(path)) and method == "GET":
+                return self._list(match[1], int(match[2]), parse_qs(url.query))
+            if match and method == "POST":
+                body = json.loads(raw)["body"]
+                return 201, github.add_comment(match[1], int(match[2]), body), {}
+            if (match := _UPDATE.fullmatch(path)) and method == "PATCH":
+                return self._update(match[1], int(match[2]), json.loads(raw)["body"])
+            return 404, {"message": "Not Found"}, {}
+
+        def _list(
+            self, repo: str, number: int, query: dict[str, list[str]]
+        ) -> tuple[int, Any, dict[str, str]]:
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = int(query.get("page", ["1"])[0])
+            comments = github.comments.get((repo, number), [])
+            last = max(1, -(-len(comments) // per_page))
+            items = comments[(page - 1) * per_page : page * per_page]
+            host = github.link_host or self.headers["Host"]
+            base = f"http://{host}{urlsplit(self.path).path}"
+            links = [
+                f'<{base}?per_page={per_page}&page={n}>; rel="{rel}"'
+                for n, rel in ((page + 1, "next"), (last, "last"))
+                if page < last
+            ]
+            return 200, items, ({"Link": ", ".join(links)} if links else {})
+
+        def _update(self, repo: str, id_: int, body: str) -> tuple[int, Any, dict[str, str]]:
+            for (owner_repo, _), comments in github.comments.items():
+                for comment in comments:
+                    if owner_repo == repo and comment["id"] == id_:
+                        comment["body"] = body
+                        return 200, comment, {}
+            return 404, {"message": "Not Found"}, {}
+
+        def _send(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+            payload = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
