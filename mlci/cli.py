@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 EXIT_CODES = """\
 exit codes:
   0  success
-  1  a check failed (generated files out of date, a file edited by hand)
+  1  a check failed (a gate, out-of-date generated files, a hand-edited file)
   2  usage or spec error (the message names the file, line and key to fix)
   3  internal error in mlci (please report it)
 """
@@ -182,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="overwrite generated files and stages even where they were edited by hand",
     )
     _add_diff_parser(commands)
+    _add_gate_parser(commands)
     return parser
 
 
@@ -216,6 +217,40 @@ def _add_diff_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         type=Path,
         metavar="FILE",
         help="the spec with the metrics' directions (default: mlci.yaml, if there is one)",
+    )
+
+
+def _add_gate_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gate = commands.add_parser(
+        "gate",
+        help="judge a change by the spec's merge (or deploy) rules; exit 1 when one fails",
+        description=(
+            "Apply the rules of mlci.yaml's gates: to the comparison `mlci diff` makes (same "
+            "BASE and TARGET defaults): floors, ceilings and largest regressions per metric, "
+            "required metrics, and `check: reproduced`. Exit 0 when every rule passes "
+            "(warnings allowed), 1 when one fails, 2 when the spec or the command is wrong."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gate.add_argument("base", nargs="?", metavar="BASE", help="revision to compare from")
+    gate.add_argument("target", nargs="?", metavar="TARGET", help="revision to compare to")
+    gate.add_argument(
+        "--base-tip",
+        action="store_true",
+        help="compare with the tip of the main branch instead of the merge-base",
+    )
+    gate.add_argument(
+        "--rules", choices=("merge", "deploy"), default="merge", help="which gates (default: merge)"
+    )
+    gate.add_argument(
+        "--format",
+        choices=("text", "md", "json"),
+        default="text",
+        help="text (default), md (GitHub Markdown) or json (stable keys, for machines)",
+    )
+    gate.add_argument(
+        "--spec", type=Path, metavar="FILE", help="the spec to read (default: mlci.yaml)"
     )
 
 
@@ -272,6 +307,10 @@ def _run(args: argparse.Namespace) -> int:
         from mlci.commands_diff import diff
 
         return diff(args)
+    if args.command == "gate":
+        from mlci.commands_gate import gate
+
+        return gate(args)
     if args.command == "schema":
         from mlci.spec.schema import spec_json_schema_text
 

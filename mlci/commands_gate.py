@@ -1,0 +1,118 @@
+"""CLI handler for `mlci gate`: compare as `mlci diff` does, judge the spec's rules, print.
+
+Part of the command-line layer (with cli.py). Unlike `mlci diff`, the gate needs the whole
+spec (its `gates:` rules are pydantic models), so a spec that does not load is an error
+(exit 2) before anything is compared: a broken config never passes for a regression.
+Revisions are chosen exactly as `mlci diff` chooses them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from mlci import gates_format
+from mlci.commands_diff import DEFAULT_SPEC, choose_base, label
+from mlci.diff import compare
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate, pending_stages
+from mlci.git import resolve_revision, toplevel
+from mlci.gitbatch import GitObjects
+from mlci.snapshot import Revision, RevisionReader, snapshots
+from mlci.spec.load import load_project
+from mlci.spec.model import Spec
+from mlci.spec.paths import normalise
+
+
+def gate(args: argparse.Namespace) -> int:
+    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
+    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
+    if toplevel(root) is None:
+        raise UsageError(f"{root} is not in a git repository: mlci gate compares git revisions")
+    if not spec_path.is_file():
+        raise UsageError(f"{spec_path}: file not found: mlci gate applies the gates: of mlci.yaml")
+    project = load_project(spec_path)  # a SpecError here is exit 2, never a failed gate
+    for warning in project.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    report = judge(
+        root, project.spec, args.base, args.target, base_tip=args.base_tip, gate=args.rules
+    )
+    sys.stdout.write(_render(report, args.format))
+    return EXIT_CHECK_FAILED if report.failed else EXIT_OK
+
+
+def judge(
+    root: Path,
+    spec: Spec,
+    base_revision: str | None = None,
+    target_revision: str | None = None,
+    *,
+    base_tip: bool = False,
+    gate: str = "merge",
+) -> GateReport:
+    """The `gate` rules of `spec` on BASE and TARGET, defaulted as `mlci diff` does."""
+    rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
+    base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
+    target = (
+        (resolve_revision(root, target_revision), label(target_revision))
+        if target_revision
+        else None
+    )
+    declared = [normalise(".", m.file) or m.file for m in spec.metrics.values()]
+    reproduced = None
+    with GitObjects(root) as objects:
+        reader = RevisionReader(root, objects)
+        old, new = snapshots(reader, base, target or (None, "workspace"), declared)
+        if any(rule.check == "reproduced" for rule in rules):
+            at = target[0] if target else None
+            reproduced = read_reproduced(root, reader, spec, at, declared)
+    return evaluate(rules, compare(old, new, spec), reproduced, gate=gate)
+
+
+def read_reproduced(
+    root: Path, reader: RevisionReader, spec: Spec, target: Revision, declared: list[str]
+) -> ReproducedCheck:
+    """HEAD as committed against the workspace as `dvc repro` left it."""
+    try:
+        head = resolve_revision(root, "HEAD")
+    except UsageError:
+        return ReproducedCheck("HEAD", ("this repository has no commit yet",))
+    shown = f"HEAD ({head[:12]})"
+    if target is not None and target != head:
+        # The workspace is a reproduction of HEAD; it says nothing about another commit.
+        elsewhere = (
+            f"TARGET {target[:12]} is not the checked-out commit {head[:12]}: only the commit "
+            "in the workspace can be checked against its reproduction"
+        )
+        return ReproducedCheck(shown, (elsewhere,))
+    committed, workspace = snapshots(reader, (head, shown), (None, "workspace"), declared)
+    pending, problem = _pending(root, workspace.has_lock)
+    check = check_reproduced(committed, workspace, spec, pending)
+    if problem is None:
+        return check
+    return ReproducedCheck(shown, (problem, *check.differences), check.unverified)
+
+
+def _pending(root: Path, has_lock: bool) -> tuple[dict[str, str], str | None]:
+    """Stages `dvc status` says are out of date, or why DVC could not say."""
+    from mlci import pipeline
+
+    if not has_lock:
+        return {}, None  # check_reproduced says so, in its own words
+    if not pipeline.is_dvc_repo(root):
+        return {}, f"{root} is not a DVC repository (no .dvc folder): nothing was reproduced"
+    try:
+        return pending_stages(pipeline.status(root)), None
+    except UsageError as error:
+        return {}, f"cannot tell whether the workspace is reproduced: {error}"
+
+
+def _render(report: GateReport, form: str) -> str:
+    if form == "json":
+        return gates_format.render_json(report)
+    if form == "md":
+        return gates_format.render_markdown(report)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return gates_format.render_text(report, colour=colour)
