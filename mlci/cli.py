@@ -119,6 +119,27 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
+    report = commands.add_parser(
+        "report",
+        help="one Markdown report of what a change did, for the PR comment and job summary",
+        description=(
+            "Compare the workspace with main, judge the merge rules, and write one report: "
+            "verdict, metrics, gates, params, data and stages, trend along main, evaluation "
+            "plots (Mermaid, nothing leaves GitHub). --publish writes it to the job summary "
+            "and one sticky pull-request comment. Exits 0: `mlci gate` fails the check."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("base", nargs="?", metavar="BASE", help="default: merge-base with main")
+    report.add_argument("--base-tip", action="store_true", help="compare with main's tip")
+    report.add_argument("--format", choices=("md", "json"), default="md", help="output format")
+    report.add_argument("--output", type=Path, metavar="FILE", help="write here, not stdout")
+    report.add_argument(
+        "--publish", action="store_true", help="in GitHub Actions: job summary and PR comment"
+    )
+    report.add_argument("--spec", type=Path, metavar="FILE", help="the spec (default: mlci.yaml)")
+
     history = commands.add_parser(
         "history",
         help="metrics of each commit along a branch, with trends and the stages each changed",
@@ -298,6 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "report":
+        from mlci.commands_report import report
+
+        return report(args)
     if args.command in ("init", "run", "status", "history"):
         from mlci import commands
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlci import gates_format
 from mlci.commands_diff import DEFAULT_SPEC, choose_base, label
-from mlci.diff import compare
+from mlci.diff import Comparison, compare
 from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate, pending_stages
 from mlci.git import resolve_revision, toplevel
@@ -53,6 +53,19 @@ def judge(
     gate: str = "merge",
 ) -> GateReport:
     """The `gate` rules of `spec` on BASE and TARGET, defaulted as `mlci diff` does."""
+    return assess(root, spec, base_revision, target_revision, base_tip=base_tip, gate=gate)[1]
+
+
+def assess(
+    root: Path,
+    spec: Spec,
+    base_revision: str | None = None,
+    target_revision: str | None = None,
+    *,
+    base_tip: bool = False,
+    gate: str = "merge",
+) -> tuple[Comparison, GateReport]:
+    """The comparison of BASE and TARGET, and the `gate` rules judged on it."""
     rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
     base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
     target = (
@@ -68,7 +81,8 @@ def judge(
         if any(rule.check == "reproduced" for rule in rules):
             at = target[0] if target else None
             reproduced = read_reproduced(root, reader, spec, at, declared)
-    return evaluate(rules, compare(old, new, spec), reproduced, gate=gate)
+    comparison = compare(old, new, spec)
+    return comparison, evaluate(rules, comparison, reproduced, gate=gate)
 
 
 def read_reproduced(

@@ -1,0 +1,91 @@
+"""CLI handler for `mlci report`: compare with main, judge the merge rules, report, publish.
+
+Part of the command-line layer. The exit code is 0 whatever the gates say: `mlci gate` is
+the step that fails a pull request, so the report can be published before it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from mlci.commands_diff import main_commit
+from mlci.commands_gate import assess
+from mlci.errors import EXIT_OK, UsageError
+from mlci.git import toplevel
+from mlci.gitbatch import GitObjects
+from mlci.history import History, MetricColumn, read_history
+from mlci.report import build_report, render_json, render_markdown
+from mlci.report_charts import PlotInput
+from mlci.spec.load import load_project
+from mlci.spec.model import Spec
+from mlci.spec.paths import normalise
+
+DEFAULT_SPEC = Path("mlci.yaml")
+TREND_COMMITS = 30
+
+
+def report(args: argparse.Namespace) -> int:
+    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
+    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
+    if toplevel(root) is None:
+        raise UsageError(f"{root} is not in a git repository: mlci report compares revisions")
+    project = load_project(spec_path)
+    spec = project.spec
+    comparison, gates = assess(root, spec, args.base, None, base_tip=args.base_tip)
+    content = build_report(
+        comparison,
+        gates.results if gates.results else None,
+        _trend(root, spec),
+        _plots(root, spec, comparison.base.revision),
+        branch=spec.ci.main_branch,
+    )
+    markdown = render_markdown(content)
+    text = render_json(content) if args.format == "json" else markdown
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.publish:
+        from mlci.publish import publish
+
+        for note in publish(markdown, os.environ).notes:
+            print(f"mlci: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _trend(root: Path, spec: Spec) -> History | None:
+    """Main's recent history for the trend chart; None when there is no main to read."""
+    try:
+        revision, _ = main_commit(root, spec.ci.main_branch)
+    except UsageError:
+        return None
+    columns = [
+        MetricColumn(name, metric.file, spec.metric_key(name), metric.direction)
+        for name, metric in spec.metrics.items()
+    ]
+    return read_history(root, revision, TREND_COMMITS, columns or None)
+
+
+def _plots(root: Path, spec: Spec, base: str | None) -> list[PlotInput]:
+    """Every plot file the stages declare, as the workspace and the base hold it."""
+    declared = [(plot, stage.wdir) for stage in spec.stages.values() for plot in stage.plots]
+    paths = [normalise(wdir, plot.path) or plot.path for plot, wdir in declared]
+    with GitObjects(root) as objects:
+        base_texts = objects.read_many([(base, p) for p in paths]) if base else [None] * len(paths)
+    inputs = []
+    for (plot, _), path, base_text in zip(declared, paths, base_texts, strict=True):
+        target = root / path
+        inputs.append(
+            PlotInput(
+                path=path,
+                target=target.read_text(encoding="utf-8") if target.is_file() else None,
+                base=base_text.decode("utf-8", errors="replace") if base_text else None,
+                template=plot.template,
+                x=plot.x,
+                y=plot.y,
+            )
+        )
+    return inputs
