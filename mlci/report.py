@@ -24,17 +24,18 @@ The Markdown, top to bottom (sections with nothing to say are left out):
 Trimming: a comment holds at most COMMENT_LIMIT characters (counted as UTF-16 code units,
 which is never fewer than GitHub's count). Parts go whole, least important first: the curves,
 the trend charts, where the numbers came from, the list of changed outputs, params beyond the
-first PARAMS_SHOWN, unchanged undeclared metrics, the confusion matrices, the notes. If that
-is not enough, every table keeps only its first ROW_CAPS rows (failed rules and declared metrics
-come first), and as a last resort the text is cut. The note at the end names what went.
+first PARAMS_SHOWN, unchanged undeclared metrics, the confusion matrices, the notes. When one
+table is so long that even that is not enough, every table keeps only its first ROW_CAPS rows
+(failed rules and declared metrics come first) and the parts that then fit come back, most
+important first. As a last resort the text is cut. The note at the end names what went.
 
 JSON (`--format json`) holds the same content, never trimmed; keys are stable and sorted:
 
     version        1
     verdict        {status: passed | failed | no-rules, sentence: the verdict line's reason}
     comparison     `mlci diff --format json`'s document (see mlci.diff_format)
-    gates          null when no merge rules ran, else a list of {rule, verdict: pass | warn |
-                   fail, value, threshold, reason}
+    gates          null when `mlci gate` did not run ([] when mlci.yaml sets no merge rules),
+                   else a list of {rule, verdict: pass | warn | fail, value, threshold, reason}
     trends         list of {metric, direction (higher | lower | null), branch,
                    points: [{label (short SHA, or "PR"), sha (null for the PR), value}]}
     confusion      list of {path, labels, counts (counts[actual][predicted], in labels' order),
@@ -109,6 +110,7 @@ JSON_VERSION = 1
 PARAMS_SHOWN = 10
 ROW_CAPS = (100, 20, 5)
 MAX_CELL = 200
+MAX_NOTE = 1000
 MAX_REASONS = 3
 PR_LABEL = "this PR"
 
@@ -407,9 +409,9 @@ def _sides(c: Comparison) -> str:
     return line
 
 
-def _short(text: str) -> str:
-    """At most MAX_CELL characters: one huge value must not crowd out the report."""
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+def _short(text: str, most: int = MAX_CELL) -> str:
+    """At most `most` characters: one huge value must not crowd out the report."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _cell(value: str) -> str:
@@ -468,7 +470,11 @@ def _metrics(c: Comparison, cap: int | None) -> str:
             arrow(row) + "".join(f" [{n}]" for n in ref),
         )
         lines.append(_md_row(cells))
-    lines += ["", *more, *(f"{n}. {_cell(note)}" for n, note in enumerate(notes, 1))]
+    lines += [
+        "",
+        *more,
+        *(f"{n}. {_md(_short(note, MAX_NOTE))}" for n, note in enumerate(notes, 1)),
+    ]
     return "\n".join(lines).rstrip()
 
 
@@ -553,7 +559,8 @@ def _notes(notes: Sequence[str], cap: int | None) -> str:
     shown, more = _cap(notes, cap)
     if not shown:
         return ""
-    return "\n".join(["#### Notes", "", *(f"- {_cell(n)}" for n in shown), "", *more]).rstrip()
+    items = [f"- {_md(_short(note, MAX_NOTE))}" for note in shown]
+    return "\n".join(["#### Notes", "", *items, "", *more]).rstrip()
 
 
 def _sources(c: Comparison, plots: Plots) -> str:

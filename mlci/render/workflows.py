@@ -51,6 +51,9 @@ def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
     if kind == "main" and ci.remote is not None:
         points.append(("push", "push"))
     points.append(("check", "check"))
+    if kind == "pr":
+        # The report goes out even when the gate then fails the job.
+        points += [("report", "report"), ("gate", "gate")]
     return points
 
 

@@ -21,7 +21,18 @@ FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # Named places in the generated workflows where `overrides.steps` may add steps.
 WorkflowName = Literal["pr", "main"]
-STEP_POINTS = ("checkout", "setup-python", "install", "dvc-cache", "pull", "reproduce", "check")
+STEP_POINTS = (
+    "checkout",
+    "setup-python",
+    "install",
+    "dvc-cache",
+    "pull",
+    "reproduce",
+    "push",
+    "check",
+    "report",
+    "gate",
+)
 
 
 class Model(BaseModel):
