@@ -37,7 +37,7 @@ def report(args: argparse.Namespace) -> int:
     comparison, gates = assess(root, spec, args.base, None, base_tip=args.base_tip)
     content = build_report(
         comparison,
-        gates.results if gates.results else None,
+        gates.results,
         _trend(root, spec),
         _plots(root, spec, comparison.base.revision),
         branch=spec.ci.main_branch,
