@@ -350,7 +350,7 @@ def to_json_data(comparison: Comparison) -> dict[str, Any]:
 
 
 def render_json(comparison: Comparison) -> str:
-    data = _finite(to_json_data(comparison))
+    data = json_safe(to_json_data(comparison))
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -397,12 +397,12 @@ def _json_out(info: OutputInfo | None) -> dict[str, Any] | None:
     return {"md5": info.md5, "size": info.size, "nfiles": info.nfiles, "stage": info.stage}
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Replace NaN and infinities, which JSON cannot hold, by their names as strings."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [json_safe(item) for item in value]
     return value

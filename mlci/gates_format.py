@@ -26,11 +26,10 @@ Numbers that JSON cannot hold (NaN, infinities) are written as the strings "NaN"
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mlci.diff_format import number
+from mlci.diff_format import json_safe, number
 from mlci.gates import GateReport, RuleResult, Status
 
 JSON_VERSION = 1
@@ -204,16 +203,5 @@ def _json_rule(result: RuleResult) -> dict[str, Any]:
 
 
 def render_json(report: GateReport) -> str:
-    data = _finite(to_json_data(report))
+    data = json_safe(to_json_data(report))
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities, which JSON cannot hold, as the strings "NaN", "Infinity"..."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value

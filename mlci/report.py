@@ -69,11 +69,11 @@ from mlci.diff import (
 )
 from mlci.diff_format import (
     _MARKS,
-    _finite,
     _md,
     _md_row,
     _md_table,
     change_text,
+    json_safe,
     metric_name,
     number,
     numbered_notes,
@@ -635,7 +635,7 @@ def to_json_data(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    data = _finite(to_json_data(report))
+    data = json_safe(to_json_data(report))
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
