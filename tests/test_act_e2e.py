@@ -203,6 +203,6 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
         assert worse.returncode != 0
         log = worse.stdout + worse.stderr
         assert "Gate the merge on the rules in mlci.yaml" in log
-        assert "pipeline job: failure" in log  # the aggregator check fails too
+        assert "Job 'Reproduce the pipeline' failed" in log
         (report,) = github.comments[("acme/demo", 2)]
         assert "mlci: failed" in report["body"]
