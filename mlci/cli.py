@@ -303,6 +303,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlci: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        # Not a bug in mlci: it runs in a Python that lacks one of its dependencies (for
+        # instance from a source checkout without `pip install`).
+        print(
+            f"mlci: error: this Python ({sys.executable}) lacks the package "
+            f"{error.name!r} that mlci needs; install mlci with its dependencies "
+            "(`pip install mlci`, or `pip install .` in a checkout)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except OSError as error:
         print(f"mlci: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return EXIT_USAGE

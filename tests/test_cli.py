@@ -194,3 +194,19 @@ def test_the_repository_is_its_own_mlci_project() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_missing_dependency_is_named_not_called_a_bug(project: Repo) -> None:
+    # A Python where ruamel cannot be imported, as in a source checkout without pip install.
+    code = (
+        "import sys\n"
+        "sys.modules['ruamel'] = None\n"
+        "from mlci.cli import main\n"
+        "sys.exit(main(['generate', '--check']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "lacks the package 'ruamel.yaml' that mlci needs" in done.stderr
+    assert "bug" not in done.stderr and "Traceback" not in done.stderr
