@@ -36,24 +36,11 @@ def gate(args: argparse.Namespace) -> int:
     project = load_project(spec_path)  # a SpecError here is exit 2, never a failed gate
     for warning in project.warnings:
         print(f"mlci: warning: {warning}", file=sys.stderr)
-    report = judge(
+    _, report = assess(
         root, project.spec, args.base, args.target, base_tip=args.base_tip, gate=args.rules
     )
     sys.stdout.write(_render(report, args.format))
     return EXIT_CHECK_FAILED if report.failed else EXIT_OK
-
-
-def judge(
-    root: Path,
-    spec: Spec,
-    base_revision: str | None = None,
-    target_revision: str | None = None,
-    *,
-    base_tip: bool = False,
-    gate: str = "merge",
-) -> GateReport:
-    """The `gate` rules of `spec` on BASE and TARGET, defaulted as `mlci diff` does."""
-    return assess(root, spec, base_revision, target_revision, base_tip=base_tip, gate=gate)[1]
 
 
 def assess(
