@@ -397,6 +397,9 @@ def _check(plan: Plan) -> int:
     if not plan.pending:
         print("generated files match mlci.yaml")
         return EXIT_OK
+    if plan.version_changed:
+        # Said first and plainly: otherwise a new mlci's output reads like drift or a hand edit.
+        print(f"mlci: {_version_note(plan.generated_by)}", file=sys.stderr)
     for change in plan.pending:
         sys.stdout.write(unified_diff(change.old, change.new, change.path))
     for change in plan.pending:
@@ -404,6 +407,20 @@ def _check(plan: Plan) -> int:
         print(f"mlci: {change.path}: {_PAST[change.action.value]}{detail}", file=sys.stderr)
     raise CheckFailed(
         "generated files do not match mlci.yaml; run `mlci generate` and commit the result"
+    )
+
+
+def _version_note(generated_by: str | None) -> str:
+    if generated_by is None:
+        return (
+            "the generated files were written by an mlci that did not record its version; "
+            f"this is mlci "
+            f"{__version__}: run `mlci generate` and commit the result"
+        )
+    return (
+        f"the generated files were written by mlci {generated_by}; this is mlci {__version__}: "
+        "run `mlci generate` with the version you mean CI to use and commit the result, or "
+        f"install the one that wrote them (pip install mlci=={generated_by})"
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from mlci import __version__
 from mlci.files import read_text_or_none, sha256_text, write_atomic
 from mlci.manifest import MANIFEST, Manifest
 from mlci.markers import has_header
@@ -40,6 +41,13 @@ class FileChange:
 @dataclass(frozen=True)
 class Plan:
     changes: tuple[FileChange, ...]
+    generated_by: str | None = None
+    """The mlci version that wrote the files on disk, from the manifest (None: not recorded)."""
+
+    @property
+    def version_changed(self) -> bool:
+        """The files on disk were written by another mlci than the one running."""
+        return self.generated_by != __version__
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -66,9 +74,10 @@ def plan_generation(project: Project, *, force: bool = False) -> Plan:
         files={path: sha256_text(text) for path, text in sorted(whole_files.items())},
         stages={name: content_digest(stage) for name, stage in desired.stages.items()},
         sections={name: content_digest(value) for name, value in desired.sections.items()},
+        mlci_version=__version__,
     )
     changes.append(_plan_manifest(root, new_manifest))
-    return Plan(tuple(changes))
+    return Plan(tuple(changes), generated_by=manifest.mlci_version)
 
 
 def _change(path: str, old: str | None, new: str | None) -> FileChange:

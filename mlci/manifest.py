@@ -20,11 +20,15 @@ class Manifest:
     """Name of a dvc.yaml stage mlci manages -> digest of the stage it wrote."""
     sections: dict[str, str] = field(default_factory=dict)
     """Top-level dvc.yaml section mlci manages (`plots`, ...) -> digest of what it wrote."""
+    mlci_version: str | None = None
+    """The version of mlci that wrote these files (None in manifests older than the field)."""
 
     def to_text(self) -> str:
-        data = {"note": _NOTE, "files": self.files, "stages": self.stages}
+        data: dict[str, object] = {"note": _NOTE, "files": self.files, "stages": self.stages}
         if self.sections:
             data["sections"] = self.sections
+        if self.mlci_version is not None:
+            data["mlci_version"] = self.mlci_version
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -35,7 +39,10 @@ class Manifest:
             data = json.loads(text)
             files, stages = data["files"], data["stages"]
             sections = data.get("sections", {})
+            version = data.get("mlci_version")
             if not all(isinstance(m, dict) for m in (files, stages, sections)):
+                raise TypeError
+            if version is not None and not isinstance(version, str):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             raise UsageError(
@@ -47,6 +54,7 @@ class Manifest:
             files={str(k): str(v) for k, v in files.items()},
             stages={str(k): str(v) for k, v in stages.items()},
             sections={str(k): str(v) for k, v in sections.items()},
+            mlci_version=version,
         )
 
     @classmethod

@@ -149,3 +149,47 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert text == path.read_text(), f"{name} differs from its golden file"
 
     return check
+
+
+class Workspace:
+    """A temporary home for projects, with the local DVC remotes kept inside it."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.env = {
+            **os.environ,
+            "XDG_DATA_HOME": str(base / "xdg"),
+            "GIT_AUTHOR_NAME": "mlci tests",
+            "GIT_AUTHOR_EMAIL": "tests@mlci.invalid",
+            "GIT_COMMITTER_NAME": "mlci tests",
+            "GIT_COMMITTER_EMAIL": "tests@mlci.invalid",
+        }
+
+    def mlci(self, *args: str, cwd: Path | None = None) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "mlci", *args],
+            cwd=cwd or self.base,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=self.env)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def outcomes(output: str) -> dict[str, str]:
+    """Stage name -> outcome, from the lines `mlci run` prints."""
+    found = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("ran", "skipped", "restored", "failed"):
+            found[parts[1]] = parts[0]
+    return found

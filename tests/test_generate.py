@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import mlci
 from mlci.files import sha256_text, write_atomic
 from tests.conftest import MINIMAL_SPEC, Repo
 
@@ -326,3 +327,78 @@ def test_dates_in_stage_meta_are_data(project: Repo, capsys: pytest.CaptureFixtu
     assert project.mlci("generate", capsys=capsys).code == 0
     assert "since: 2024-01-01" in project.read("dvc.yaml")
     assert project.mlci("generate", "--check", capsys=capsys).code == 0
+
+
+def _generate_as_version(
+    project: Repo, version: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Generate as another release of mlci would: its version in the pins and the manifest."""
+    with monkeypatch.context() as patch:
+        for module in ("mlci.generate", "mlci.render.workflows", "mlci.cli"):
+            patch.setattr(f"{module}.__version__", version)
+        assert project.mlci("generate", capsys=capsys).code == 0
+
+
+def test_workflows_pin_the_mlci_that_generated_them(
+    project: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _generate_as_version(project, "0.0.9", monkeypatch, capsys)
+    assert json.loads(project.read(MANIFEST))["mlci_version"] == "0.0.9"
+    for path in (PR, MAIN):
+        assert 'MLCI_REQUIREMENT: "mlci==0.0.9"' in project.read(path)
+        assert 'python -m pip install "$MLCI_REQUIREMENT" -r requirements.txt' in project.read(path)
+
+    # This mlci is another version: --check says so first, in words, then shows the diff.
+    check = project.mlci("generate", "--check", capsys=capsys)
+    assert check.code == 1
+    first = check.err.splitlines()[0]
+    assert f"written by mlci 0.0.9; this is mlci {mlci.__version__}" in first
+    assert "pip install mlci==0.0.9" in first
+    assert f'+          MLCI_REQUIREMENT: "mlci=={mlci.__version__}"' in check.out
+
+    assert project.mlci("generate", capsys=capsys).code == 0
+    again = project.mlci("generate", "--check", capsys=capsys)
+    assert again.code == 0 and "written by" not in again.err
+
+
+@pytest.mark.parametrize(
+    ("source", "pinned"),
+    [
+        (
+            "requirement: mlci @ git+https://github.com/acme/mlci@v{version}",
+            "mlci @ git+https://github.com/acme/mlci@v" + mlci.__version__,
+        ),
+        (
+            "requirement: wheels/mlci-{version}-py3-none-any.whl",
+            f"wheels/mlci-{mlci.__version__}-py3-none-any.whl",
+        ),
+        ("index_url: https://pypi.acme.internal/simple", "mlci==" + mlci.__version__),
+    ],
+)
+def test_ci_installs_mlci_from_where_the_spec_says(
+    project: Repo, capsys: pytest.CaptureFixture[str], source: str, pinned: str
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + f"ci:\n  mlci:\n    {source}\n"})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    workflow = project.read(PR)
+    assert f"MLCI_REQUIREMENT: {json.dumps(pinned)}" in workflow
+    assert ("PIP_EXTRA_INDEX_URL" in workflow) == source.startswith("index_url")
+
+
+def test_an_unpinned_mlci_source_is_a_spec_error(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + "ci:\n  mlci:\n    requirement: mlci>=0.1\n"})
+    result = project.mlci("generate", capsys=capsys)
+    assert result.code == 2
+    assert "mlci.yaml:" in result.err and "ci.mlci.requirement" in result.err
+    assert "pins no version" in result.err and "{version}" in result.err
+
+
+def test_an_install_that_skips_the_pinned_mlci_is_warned_about(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + "ci:\n  install: pip install -r requirements.txt\n"})
+    result = project.mlci("generate", capsys=capsys)
+    assert result.code == 0
+    assert 'ci.install does not install "$MLCI_REQUIREMENT"' in result.err

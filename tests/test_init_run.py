@@ -7,58 +7,15 @@ import os
 import pty
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import Result
+from tests.conftest import Workspace, outcomes
 
 pytestmark = pytest.mark.slow
-
-
-class Workspace:
-    """A temporary home for projects, with the local DVC remotes kept inside it."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self.env = {
-            **os.environ,
-            "XDG_DATA_HOME": str(base / "xdg"),
-            "GIT_AUTHOR_NAME": "mlci tests",
-            "GIT_AUTHOR_EMAIL": "tests@mlci.invalid",
-            "GIT_COMMITTER_NAME": "mlci tests",
-            "GIT_COMMITTER_EMAIL": "tests@mlci.invalid",
-        }
-
-    def mlci(self, *args: str, cwd: Path | None = None) -> Result:
-        done = subprocess.run(
-            [sys.executable, "-m", "mlci", *args],
-            cwd=cwd or self.base,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-        )
-        return Result(done.returncode, done.stdout, done.stderr)
-
-    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=self.env)
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path)
-
-
-def outcomes(output: str) -> dict[str, str]:
-    """Stage name -> outcome, from the lines `mlci run` prints."""
-    found = {}
-    for line in output.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0] in ("ran", "skipped", "restored", "failed"):
-            found[parts[1]] = parts[0]
-    return found
 
 
 def test_example_project_from_init_to_metrics_and_back(workspace: Workspace) -> None:
@@ -183,7 +140,8 @@ def test_regression_is_inferred_and_a_remote_url_reaches_ci(workspace: Workspace
         },
     }
     assert "url = s3://bucket/houses" in (proj / ".dvc" / "config").read_text()
-    assert "dvc[s3]" in (proj / "requirements.txt").read_text().splitlines()
+    requirements = (proj / "requirements.txt").read_text().splitlines()
+    assert f"dvc[s3]=={metadata.version('dvc')}" in requirements
     workflow = (proj / ".github/workflows/mlci-pr.yml").read_text()
     assert "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}" in workflow
     assert 'dvc pull --remote "$MLCI_REMOTE"' in workflow

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from mlci import __version__
 from mlci.markers import HEADER_TAG, REGENERATE_HINT
 from mlci.render.overrides import apply_key_overrides
 from mlci.render.pins import PINS
@@ -83,6 +84,8 @@ def _context(spec: Spec) -> dict[str, Any]:
         environment = remote.environment or DEFAULT_SECRETS_ENVIRONMENT
     return {
         "header": HEADER_TAG,
+        "mlci_version": __version__,
+        "mlci_requirement": ci.mlci.pinned(__version__),
         "hint": REGENERATE_HINT,
         "ci": ci,
         "pins": {name: str(pin) for name, pin in PINS.items()},

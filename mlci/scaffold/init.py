@@ -30,6 +30,7 @@ from mlci.scaffold.data import (
     read_columns,
 )
 from mlci.scaffold.remote import REMOTE_NAME, RemotePlan, plan_remote
+from mlci.scaffold.requirements import requirements_text
 
 Ask = Callable[[str, str], str]
 RAW_DATA = "data/raw.csv"
@@ -119,7 +120,7 @@ def _new_project(root: Path, options: InitOptions, report: InitReport) -> None:
     for script in ("load", *SCRIPTS) if example else SCRIPTS:
         text = render(f"scaffold/src/{script}.py.j2", **context)
         _write_new(root, f"src/{script}.py", text, report)
-    _write_new(root, "requirements.txt", _requirements(remote), report)
+    _write_new(root, "requirements.txt", requirements_text(remote.dvc_extra), report)
 
 
 def _example_context(
@@ -212,12 +213,6 @@ def _configure_remote(root: Path, remote: RemotePlan, report: InitReport) -> Non
     report.notes.append(f"DVC remote {REMOTE_NAME!r}: {remote.url} ({where})")
     if remote.note:
         report.notes.append(remote.note)
-
-
-def _requirements(remote: RemotePlan) -> str:
-    dvc = f"dvc[{remote.dvc_extra}]" if remote.dvc_extra else "dvc"
-    lines = ["mlci", dvc, "pandas", "scikit-learn", "skops", "pyyaml"]
-    return "# What CI installs (ci.install in mlci.yaml).\n" + "\n".join(lines) + "\n"
 
 
 def _adopt(root: Path, report: InitReport) -> None:

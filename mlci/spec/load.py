@@ -49,14 +49,21 @@ def load_project(spec_path: Path) -> Project:
 
 
 def spec_warnings(spec: Spec, shown_as: str) -> list[str]:
+    warnings = []
     if paths := spec.data_ci_cannot_fetch():
-        return [
+        warnings.append(
             f"{shown_as}: CI cannot reproduce this pipeline: it reads data tracked by DVC "
             f"({', '.join(paths)}) and `ci.remote` names no DVC remote CI can reach. Set "
             "ci.remote.url (s3://, gs://, azure://, ssh://) and ci.remote.credentials, "
             "run `dvc push`, then `mlci generate`; until then the CI run stops with this message"
-        ]
-    return []
+        )
+    if "MLCI_REQUIREMENT" not in spec.ci.install:
+        warnings.append(
+            f'{shown_as}: ci.install does not install "$MLCI_REQUIREMENT" (the mlci that '
+            "generated the workflows), so CI runs whichever mlci that command installs; add it, "
+            'e.g. python -m pip install "$MLCI_REQUIREMENT" -r requirements.txt'
+        )
+    return warnings
 
 
 def validate(data: Any, source: SourceMap) -> Spec:

@@ -284,6 +284,36 @@ def _quoted_version(value: Any) -> Any:
     return value
 
 
+MLCI_VERSION_PLACEHOLDER = "{version}"
+
+
+class MlciSource(Model):
+    """Where CI installs mlci from: always the version that generated the workflows."""
+
+    requirement: str = "mlci==" + MLCI_VERSION_PLACEHOLDER
+    """A pip requirement for mlci with `{version}` where the generating version goes, e.g.
+    `mlci @ git+https://github.com/you/mlci@v{version}`, `wheels/mlci-{version}-py3-none-any.whl`.
+    """
+    index_url: str | None = None
+    """A package index to search for mlci besides PyPI (pip's `--extra-index-url`)."""
+
+    @field_validator("requirement")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if MLCI_VERSION_PLACEHOLDER not in value:
+            raise ValueError(
+                f"{value!r} pins no version: write {MLCI_VERSION_PLACEHOLDER} where the version "
+                "goes (e.g. mlci @ git+https://github.com/you/mlci@v{version}), so that CI runs "
+                "the mlci that generated its workflows"
+            )
+        if any(c in value for c in "\n\r\"'`$"):
+            raise ValueError("a pip requirement on one line, without quotes, backquotes or $")
+        return value
+
+    def pinned(self, version: str) -> str:
+        return self.requirement.replace(MLCI_VERSION_PLACEHOLDER, version)
+
+
 class CI(Model):
     """How the generated GitHub Actions workflows run."""
 
@@ -291,8 +321,10 @@ class CI(Model):
     """Python version for actions/setup-python, quoted: "3.11"."""
     runs_on: Strings = ("ubuntu-latest",)
     """Runner labels, e.g. [self-hosted, gpu]."""
-    install: str = "python -m pip install -r requirements.txt"
-    """Shell command that installs the project and mlci."""
+    install: str = 'python -m pip install "$MLCI_REQUIREMENT" -r requirements.txt'
+    """Shell command that installs the project; `$MLCI_REQUIREMENT` holds the pinned mlci."""
+    mlci: MlciSource = MlciSource()
+    """Where CI installs mlci from (default: PyPI, pinned to the version that generated)."""
     main_branch: str = "main"
     branches: tuple[str, ...] = ()
     """Branches whose pull requests are checked (default: the main branch)."""
