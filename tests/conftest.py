@@ -193,3 +193,25 @@ def outcomes(output: str) -> dict[str, str]:
         if len(parts) >= 2 and parts[0] in ("ran", "skipped", "restored", "failed"):
             found[parts[1]] = parts[0]
     return found
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def mlci_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel of this checkout, built as the release workflow builds them."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-d", str(out)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def mlci_wheel(mlci_dist: Path) -> Path:
+    (wheel,) = mlci_dist.glob("mlci-*.whl")
+    return wheel

@@ -1,6 +1,6 @@
 """The security rules every generated workflow must pass, checked by real tools.
 
-zizmor and check-jsonschema run as the programs users run; the structural rules that no
+zizmor, actionlint and check-jsonschema run as the programs users run; the structural rules that no
 tool checks as such (pins with version comments, no expressions in `run:`, a top-level
 `permissions: {}`) are read from the parsed workflow.
 """
@@ -36,6 +36,12 @@ def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
         [_tool("zizmor"), "--offline", "--persona", "auditor", "--no-progress", *map(str, paths)],
         capture_output=True,
         text=True,
+    )
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_tool("actionlint"), "-no-color", *map(str, paths)], capture_output=True, text=True
     )
 
 
