@@ -1,8 +1,15 @@
 """The generated pull-request workflow, run for real with nektos/act in host mode.
 
-mlci's own steps run as they would on GitHub: reproduce, generate --check, report --publish
-against a GitHub API stand-in on 127.0.0.1, gate, and the aggregator job. Only actions that
-would download something get local stand-ins; act copies the checkout itself.
+Every step runs as it would on GitHub. The install step is the generated one, unchanged: a
+fresh Python, `pip install "$MLCI_REQUIREMENT" -r requirements.txt`, with mlci found as a
+wheel built from this checkout (`PIP_FIND_LINKS`, as an internal index would serve it). The
+pinned actions run their own code at the pinned commit wherever it is on this machine
+(`MLCI_ACTION_REPOS`: a folder holding `actions/checkout` etc. as git repositories):
+actions/checkout clones from a git smart-HTTP server on 127.0.0.1, actions/setup-python takes
+Python from act's tool cache, actions/cache talks to act's cache server. Where an action's
+code is not on the machine, a stand-in does its job locally, and
+`test_the_pinned_actions_ran_for_real` is skipped naming it. The GitHub API is a stand-in on
+127.0.0.1 speaking the real protocol.
 """
 
 from __future__ import annotations
@@ -16,23 +23,31 @@ from pathlib import Path
 
 import pytest
 
+from mlci.render.pins import PINS
+from tests.git_server import GitServer
 from tests.github_server import FakeGitHub
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "test-token-for-act-0123456789"  # act masks secrets: a short one would mask words
+REPOSITORY = "acme/demo"
 BIN = Path(sys.executable).parent
-SETUP_PYTHON = f"""\
+PYTHON_VERSION = ".".join(map(str, sys.version_info[:3]))
+# Stand-ins for the actions whose code is not on this machine: each does the action's job
+# locally (a fresh Python, a cache that misses, the working tree as act copies it).
+SETUP_PYTHON = """\
 name: setup-python stand-in
-description: puts the test environment's Python on PATH instead of downloading one
+description: a fresh venv of this machine's Python, as setup-python gives a fresh Python
 inputs:
-  python-version: {{required: false}}
-  cache: {{required: false}}
-  cache-dependency-path: {{required: false}}
+  python-version: {required: false}
+  cache: {required: false}
+  cache-dependency-path: {required: false}
 runs:
   using: composite
   steps:
-    - run: echo "{BIN}" >> "$GITHUB_PATH"
+    - run: |
+        python3 -m venv "$RUNNER_TEMP/python"
+        echo "$RUNNER_TEMP/python/bin" >> "$GITHUB_PATH"
       shell: bash
 """
 CACHE = """\
@@ -51,6 +66,7 @@ runs:
     - run: echo "cache miss"
       shell: bash
 """
+STAND_INS = {"setup-python": SETUP_PYTHON, "cache": CACHE}
 
 
 def _act() -> str:
@@ -59,10 +75,27 @@ def _act() -> str:
     return str(found)
 
 
+def _real_action(name: str, into: Path) -> Path | None:
+    """The action's code at its pinned commit, if its repository is on this machine."""
+    repos = os.environ.get("MLCI_ACTION_REPOS")
+    pin = PINS[name]
+    repository = Path(repos) / pin.action if repos else None
+    if repository is None or not repository.exists():
+        return None
+    target = into / name
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(repository), "archive", pin.sha], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
 class Project:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, wheels: Path) -> None:
         self.base = base
         self.root = base / "demo"
+        self.wheels = wheels
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
             "XDG_DATA_HOME": str(base / "xdg"),
@@ -71,6 +104,22 @@ class Project:
             "GIT_COMMITTER_NAME": "t",
             "GIT_COMMITTER_EMAIL": "t@mlci.invalid",
         }
+        self.home = base / "home"
+        self.actions = self._map_actions()
+
+    def _map_actions(self) -> dict[str, Path | None]:
+        """Action name -> its real code (None where a stand-in takes its place)."""
+        code = self.base / "actions"
+        found: dict[str, Path | None] = {
+            name: _real_action(name, code) for name in ("checkout", "setup-python", "cache")
+        }
+        if found["setup-python"] is not None:
+            # Where setup-python looks first on a runner: the tool cache, here act's.
+            python = self.home / ".cache/act/tool_cache/Python" / PYTHON_VERSION / "x64"
+            base_python = getattr(sys, "_base_executable", sys.executable)
+            subprocess.run([base_python, "-m", "venv", str(python)], check=True)
+            (python.parent / "x64.complete").write_text("")
+        return found
 
     def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
@@ -85,41 +134,64 @@ class Project:
     def commit(self, message: str) -> str:
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
+        return self.head()
+
+    def head(self) -> str:
         return self.run("git", "rev-parse", "HEAD").stdout.strip()
 
     def set_params(self, old: str, new: str) -> None:
         params = self.root / "params.yaml"
         params.write_text(params.read_text().replace(old, new))
 
+    def open_pull_request(self, server: GitServer, number: int, branch: str) -> Path:
+        """Push main and the branch, and the refs GitHub makes for a pull request.
+
+        Returns a clone at the merge commit: act takes `github.sha` from the folder it runs
+        in, and on GitHub a pull request's run checks out that merge commit.
+        """
+        bare = server.root / f"{REPOSITORY}.git"
+        self.run("git", "push", "-qf", str(bare), "main", f"{branch}:refs/heads/{branch}")
+        self.run("git", "push", "-qf", str(bare), f"{branch}:refs/pull/{number}/head")
+        merge = self.base / f"merge-{number}"
+        if merge.exists():
+            shutil.rmtree(merge)
+        self.run("git", "clone", "-q", "-b", "main", str(bare), str(merge), cwd=self.base)
+        # Detached, as GitHub's merge ref is: the clone's `main` stays the base branch.
+        self.run("git", "checkout", "-q", "--detach", cwd=merge)
+        self.run("git", "merge", "-q", "--no-ff", "-m", "merge", f"origin/{branch}", cwd=merge)
+        self.run("git", "push", "-qf", "origin", f"HEAD:refs/pull/{number}/merge", cwd=merge)
+        return merge
+
     def act(
-        self, number: int, head: str, base_sha: str, api: str
+        self, number: int, branch: str, base_sha: str, api: str, git_url: str, merge: Path
     ) -> subprocess.CompletedProcess[str]:
-        repo = {"full_name": "acme/demo"}
+        merge_sha = self.run("git", "rev-parse", "HEAD", cwd=merge).stdout.strip()
+        repo = {"full_name": REPOSITORY}
         event = {
             "action": "synchronize",
             "number": number,
             "pull_request": {
                 "number": number,
-                "head": {
-                    "ref": head,
-                    "sha": self.run("git", "rev-parse", "HEAD").stdout.strip(),
-                    "repo": repo,
-                },
+                "head": {"ref": branch, "sha": self.head(), "repo": repo},
                 "base": {"ref": "main", "sha": base_sha, "repo": repo},
+                "merge_commit_sha": merge_sha,
             },
-            "repository": {"full_name": "acme/demo", "name": "demo", "owner": {"login": "acme"}},
+            "repository": {"full_name": REPOSITORY, "name": "demo", "owner": {"login": "acme"}},
         }
         event_path = self.base / f"event-{number}.json"
         event_path.write_text(json.dumps(event))
-        stand_ins = self.base / "stand-ins"
         mapping = []
-        workflow = (self.root / ".github/workflows/mlci-pr.yml").read_text()
-        for name, text in (("setup-python", SETUP_PYTHON), ("cache", CACHE)):
-            (stand_ins / name).mkdir(parents=True, exist_ok=True)
-            (stand_ins / name / "action.yml").write_text(text)
-            sha = workflow.split(f"actions/{name}@", 1)[1][:40]
-            mapping += ["--local-repository", f"actions/{name}@{sha}={stand_ins / name}"]
-        path = f"{BIN}:/usr/bin:/bin"
+        for name, code in self.actions.items():
+            if code is None and name in STAND_INS:
+                code = self.base / "stand-ins" / name
+                code.mkdir(parents=True, exist_ok=True)
+                (code / "action.yml").write_text(STAND_INS[name])
+            if code is not None:
+                pin = PINS[name]
+                mapping += ["--local-repository", f"{pin.action}@{pin.sha}={code}"]
+        checkout = ["--no-skip-checkout"] if self.actions["checkout"] is not None else []
+        path = f"{BIN}:/usr/bin:/bin"  # git, node and act's helpers; Python comes from setup
+        env = {**self.env, "HOME": str(self.home), "PATH": path}
         return subprocess.run(
             [
                 _act(),
@@ -129,53 +201,70 @@ class Project:
                 "-P",
                 "ubuntu-latest=-self-hosted",
                 "--action-offline-mode",
+                *checkout,
                 *mapping,
+                "--cache-server-addr",
+                "127.0.0.1",
+                "--cache-server-path",
+                str(self.base / "act-cache"),
                 "--env",
                 f"PATH={path}",
                 "--env",
                 f"GITHUB_API_URL={api}",
                 "--env",
-                "GITHUB_REPOSITORY=acme/demo",
+                f"GITHUB_SERVER_URL={git_url}",
+                "--env",
+                f"GITHUB_REPOSITORY={REPOSITORY}",
+                "--env",
+                f"PIP_FIND_LINKS={self.wheels}",
+                "--env",
+                f"PIP_CACHE_DIR={Path.home() / '.cache' / 'pip'}",
                 "-s",
                 f"GITHUB_TOKEN={TOKEN}",
             ],
-            cwd=self.root,
+            cwd=merge,
             capture_output=True,
             text=True,
-            env={**self.env, "HOME": str(self.base / "home"), "PATH": path},
-            timeout=600,
+            env=env,
+            timeout=900,
         )
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Project, str]:
-    project = Project(tmp_path)
+def project(tmp_path: Path, mlci_wheel: Path) -> tuple[Project, str]:
+    project = Project(tmp_path, mlci_wheel.parent)
     project.run(
         sys.executable, "-m", "mlci", "init", "demo", "--example", "iris", "--yes", cwd=tmp_path
     )
-    spec = project.root / "mlci.yaml"
-    # The test environment already holds mlci and DVC; CI would pip install them.
-    spec.write_text(
-        spec.read_text().replace(
-            "install: python -m pip install -r requirements.txt", 'install: "true"'
-        )
-    )
-    project.mlci("generate")
     project.mlci("run")
     main = project.commit("the example, reproduced")
     return project, main
 
 
+def _log(done: subprocess.CompletedProcess[str]) -> str:
+    return done.stdout[-6000:] + done.stderr[-2000:]
+
+
 def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -> None:
     demo, main = project
-    with FakeGitHub(token=TOKEN) as github:
+    with FakeGitHub(token=TOKEN) as github, GitServer(demo.base / "forge") as forge:
+        forge.publish(REPOSITORY)
         demo.run("git", "checkout", "-qb", "better")
         demo.set_params("max_iter: 1000", "max_iter: 2000")
         demo.mlci("run")
         demo.commit("more iterations")
-        first = demo.act(1, "better", main, github.url)
-        assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
-        comments = github.comments[("acme/demo", 1)]
+        merge = demo.open_pull_request(forge, 1, "better")
+        first = demo.act(1, "better", main, github.url, forge.url, merge)
+        assert first.returncode == 0, _log(first)
+        log = first.stdout
+        # The generated install ran for real: the wheel of this checkout, into a fresh Python.
+        assert "Install the project and mlci" in log
+        assert "Successfully installed" in log and "mlci-" in log
+        if demo.actions["checkout"] is not None:
+            # actions/checkout cloned the pull request's merge commit from the git server.
+            merged = demo.run("git", "rev-parse", "HEAD", cwd=merge).stdout.strip()
+            assert f"HEAD is now at {merged[:7]} merge" in log
+        comments = github.comments[(REPOSITORY, 1)]
         assert len(comments) == 1
         assert comments[0]["body"].startswith("<!-- mlci-report -->")
         assert "mlci: passed" in comments[0]["body"]
@@ -184,9 +273,10 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
         demo.set_params("max_iter: 2000", "max_iter: 1500")
         demo.mlci("run")
         demo.commit("a little fewer")
-        again = demo.act(1, "better", main, github.url)
-        assert again.returncode == 0, again.stdout[-4000:]
-        assert len(github.comments[("acme/demo", 1)]) == 1
+        merge = demo.open_pull_request(forge, 1, "better")
+        again = demo.act(1, "better", main, github.url, forge.url, merge)
+        assert again.returncode == 0, _log(again)
+        assert len(github.comments[(REPOSITORY, 1)]) == 1
 
         # A change that makes the model worse than the rules allow fails the check,
         # and still gets its report.
@@ -199,10 +289,25 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
         demo.set_params("max_iter: 1000", "strategy: most_frequent")
         demo.mlci("run")
         demo.commit("a model that guesses")
-        worse = demo.act(2, "worse", main, github.url)
+        merge = demo.open_pull_request(forge, 2, "worse")
+        worse = demo.act(2, "worse", main, github.url, forge.url, merge)
         assert worse.returncode != 0
         log = worse.stdout + worse.stderr
         assert "Gate the merge on the rules in mlci.yaml" in log
         assert "Job 'Reproduce the pipeline' failed" in log
-        (report,) = github.comments[("acme/demo", 2)]
+        (report,) = github.comments[(REPOSITORY, 2)]
         assert "mlci: failed" in report["body"]
+
+
+def test_the_pinned_actions_ran_for_real(project: tuple[Project, str]) -> None:
+    """Says which actions the test above replaced by stand-ins, and why."""
+    demo, _ = project
+    missing = [PINS[name].action for name, code in demo.actions.items() if code is None]
+    if missing:
+        pytest.skip(
+            f"stand-ins used for {', '.join(missing)}: their code at the pinned commits is not "
+            "on this machine (set MLCI_ACTION_REPOS to a folder of their git repositories)"
+        )
+    assert all(
+        code is not None and (code / "action.yml").exists() for code in demo.actions.values()
+    )
