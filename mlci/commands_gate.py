@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from mlci import gates_format
@@ -20,6 +21,7 @@ from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate, pending_stages
 from mlci.git import resolve_revision, toplevel
 from mlci.gitbatch import GitObjects
+from mlci.judging_rules import judging_rules
 from mlci.snapshot import Revision, RevisionReader, snapshots
 from mlci.spec.load import load_project
 from mlci.spec.model import Spec
@@ -37,7 +39,13 @@ def gate(args: argparse.Namespace) -> int:
     for warning in project.warnings:
         print(f"mlci: warning: {warning}", file=sys.stderr)
     _, report = assess(
-        root, project.spec, args.base, args.target, base_tip=args.base_tip, gate=args.rules
+        root,
+        project.spec,
+        args.base,
+        args.target,
+        base_tip=args.base_tip,
+        gate=args.rules,
+        spec_name=spec_path.name,
     )
     sys.stdout.write(_render(report, args.format))
     return EXIT_CHECK_FAILED if report.failed else EXIT_OK
@@ -51,25 +59,41 @@ def assess(
     *,
     base_tip: bool = False,
     gate: str = "merge",
+    spec_name: str = DEFAULT_SPEC.name,
 ) -> tuple[Comparison, GateReport]:
-    """The comparison of BASE and TARGET, and the `gate` rules judged on it."""
-    rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
+    """The comparison of BASE and TARGET, and the `gate` rules of BASE judged on it.
+
+    The rules (and the metrics' directions and tolerances) are the base's: a change never
+    judges itself. `spec` is the change's own spec, which says where to read its results.
+    """
     base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
     target = (
         (resolve_revision(root, target_revision), label(target_revision))
         if target_revision
         else None
     )
-    declared = [normalise(".", m.file) or m.file for m in spec.metrics.values()]
     reproduced = None
     with GitObjects(root) as objects:
+        judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))
+        spec = judging.spec
+        rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
+        declared = [normalise(".", m.file) or m.file for m in spec.metrics.values()]
         reader = RevisionReader(root, objects)
         old, new = snapshots(reader, base, target or (None, "workspace"), declared)
         if any(rule.check == "reproduced" for rule in rules):
             at = target[0] if target else None
             reproduced = read_reproduced(root, reader, spec, at, declared)
     comparison = compare(old, new, spec)
-    return comparison, evaluate(rules, comparison, reproduced, gate=gate)
+    report = evaluate(rules, comparison, reproduced, gate=gate)
+    notes = (judging.note,) if judging.note else ()
+    return comparison, replace(report, rules_source=judging.source, notes=notes)
+
+
+def _in_repository(root: Path, spec_name: str) -> str:
+    """The spec's path as git names it: relative to the top of the repository."""
+    top = toplevel(root)
+    assert top is not None  # the callers checked
+    return (root.resolve() / spec_name).relative_to(top).as_posix()
 
 
 def read_reproduced(

@@ -34,13 +34,17 @@ def report(args: argparse.Namespace) -> int:
         raise UsageError(f"{root} is not in a git repository: mlci report compares revisions")
     project = load_project(spec_path)
     spec = project.spec
-    comparison, gates = assess(root, spec, args.base, None, base_tip=args.base_tip)
+    comparison, gates = assess(
+        root, spec, args.base, None, base_tip=args.base_tip, spec_name=spec_path.name
+    )
     content = build_report(
         comparison,
         gates.results,
         _trend(root, spec),
         _plots(root, spec, comparison.base.revision),
         branch=spec.ci.main_branch,
+        rules_source=gates.rules_source,
+        rules_notes=gates.notes,
     )
     markdown = render_markdown(content)
     text = render_json(content) if args.format == "json" else markdown

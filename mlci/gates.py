@@ -83,6 +83,10 @@ class GateReport:
     target_label: str
     target_revision: str | None
     results: tuple[RuleResult, ...]
+    rules_source: str = ""
+    """Whose rules were applied, as shown: `main (1a2b3c4d5e6f)` or `this change`."""
+    notes: tuple[str, ...] = ()
+    """What a reader must know about the rules themselves (a change that edits them)."""
 
     @property
     def verdict(self) -> Status:

@@ -18,6 +18,9 @@ key may be added in a later version but none is renamed or removed without a new
                 max_regression_pct}: only those the rule sets), verdict (pass | warn |
                 fail), reason (one line), details [text: each finding, e.g. every stage or
                 metric that differs]}
+    judged_by   {source (whose mlci.yaml the rules came from: the base's, e.g.
+                "origin/main (1a2b3c4d5e6f)", or "this change" when the base has none it
+                can read), notes [text: e.g. that the change edits the rules it is judged by]}
 
 Numbers that JSON cannot hold (NaN, infinities) are written as the strings "NaN",
 "Infinity" and "-Infinity".
@@ -82,7 +85,11 @@ def _side(label: str, revision: str | None) -> str:
 def render_text(report: GateReport, *, colour: bool = False) -> str:
     paint = _painter(colour)
     base, target = _sides(report)
-    lines = [paint("1", f"mlci gate: {report.gate} rules, {base} → {target}"), ""]
+    lines = [paint("1", f"mlci gate: {report.gate} rules, {base} → {target}")]
+    if report.rules_source:
+        lines.append(f"  the rules of {report.rules_source}")
+    lines += [paint("33", f"  note: {note}") for note in report.notes]
+    lines.append("")
     header = ("", "Rule", "Value", "Threshold")
     cells = [(_WORDS[r.verdict], r.rule, _value(r), r.threshold) for r in report.results]
     widths = [max(len(row[i]) for row in (header, *cells)) for i in range(len(header))]
@@ -127,9 +134,14 @@ def render_markdown(report: GateReport) -> str:
     lines = [
         f"### {mark} mlci gate: {_md(verdict_line(report))}",
         "",
-        f"{report.gate.capitalize()} rules of `mlci.yaml`, {_code(base)} → {_code(target)}.",
+        f"{report.gate.capitalize()} rules of `mlci.yaml`"
+        + (f" at {_md(report.rules_source)}" if report.rules_source else "")
+        + f", {_code(base)} → {_code(target)}.",
         "",
     ]
+    lines += [f"> ⚠️ {_md(note)}" for note in report.notes]
+    if report.notes:
+        lines.append("")
     if report.results:
         lines += ["| | Rule | Value | Threshold | Why |", "|:--|:--|--:|:--|:--|"]
         lines += [_md_row(result) for result in report.results]
@@ -184,6 +196,7 @@ def to_json_data(report: GateReport) -> dict[str, Any]:
         "base": {"label": report.base_label, "revision": report.base_revision},
         "target": {"label": report.target_label, "revision": report.target_revision},
         "rules": [_json_rule(result) for result in report.results],
+        "judged_by": {"source": report.rules_source, "notes": list(report.notes)},
     }
 
 

@@ -5,6 +5,7 @@ The Markdown, top to bottom (sections with nothing to say are left out):
     <!-- mlci-report -->     hidden marker: how the sticky pull-request comment is found again
     verdict line             ✅ passed / ❌ failed / ⚪ no merge rules ran, and why, in one sentence
     sides                    `main (1a2b3c4d5e6f)` → `feature (…)`; a warning if main has no metrics
+    rules notes              when the change edits its own merge rules: judged by the base's
     Metrics                  declared metrics and every changed one: base, PR, change, and an
                              arrow that says better or worse in the metric's direction
     Merge rules              each rule's value, threshold, pass / warn / fail and why (failures
@@ -44,6 +45,8 @@ JSON (`--format json`) holds the same content, never trimmed; keys are stable an
                    x (the evenly spaced values every series is resampled at),
                    series: [{label, side: base | target, y}]}
     skipped_plots  list of {path, reason}
+    rules          {source: whose rules judged the change (the base's), notes: [what a
+                   reviewer must know about them, e.g. that the change edits them]}
 
 `from_json` reads that document back: a later CI job can render the comment from it.
 """
@@ -192,6 +195,10 @@ class Report:
     """None when no merge rules ran."""
     trends: tuple[Trend, ...] = ()
     plots: Plots = field(default_factory=Plots)
+    rules_source: str = ""
+    """Whose merge rules judged the change: the base's (`main (1a2b3c4d5e6f)`)."""
+    rules_notes: tuple[str, ...] = ()
+    """What a reviewer must know about the rules themselves (the change edits them)."""
 
 
 def build_report(
@@ -200,6 +207,8 @@ def build_report(
     history: History | None = None,
     plots: Iterable[PlotInput] = (),
     branch: str = "main",
+    rules_source: str = "",
+    rules_notes: Sequence[str] = (),
 ) -> Report:
     """The report's content: `history` is main's (for the trend), `plots` the plot files."""
     results = None if gates is None else tuple(gate_result(g) for g in gates)
@@ -210,6 +219,8 @@ def build_report(
         gates=results,
         trends=trends(history, comparison.metrics, branch) if history is not None else (),
         plots=read_plots(plots, labels),
+        rules_source=rules_source,
+        rules_notes=tuple(rules_notes),
     )
 
 
@@ -380,6 +391,7 @@ def _blocks(report: Report, cap: int | None) -> list[_Block]:
     blocks = [
         _Block(f"{MARKER}\n{verdict_line(report.verdict)}"),
         _Block(_sides(c)),
+        _Block(_rules_notes(report.rules_notes)),
         _Block(_metrics(c, cap)),
         _Block(_gates(report.gates, cap)),
         _Block(_params(c, cap)),
@@ -407,6 +419,11 @@ def _sides(c: Comparison) -> str:
     if c.baseline.state != "ok":
         line += f"\n\n> [!WARNING]\n> {_md(c.baseline.message)}"
     return line
+
+
+def _rules_notes(notes: Sequence[str]) -> str:
+    """Said near the top: a change that edits its own rules is not judged by those edits."""
+    return "\n\n".join(f"> [!IMPORTANT]\n> {_md(_short(note, MAX_NOTE))}" for note in notes)
 
 
 def _short(text: str, most: int = MAX_CELL) -> str:
@@ -631,6 +648,7 @@ def to_json_data(report: Report) -> dict[str, Any]:
             for c in report.plots.curves
         ],
         "skipped_plots": [{"path": p, "reason": r} for p, r in report.plots.skipped],
+        "rules": {"source": report.rules_source, "notes": list(report.rules_notes)},
     }
 
 
@@ -677,6 +695,8 @@ def _report(data: dict[str, Any]) -> Report:
             ),
             tuple((s["path"], s["reason"]) for s in data["skipped_plots"]),
         ),
+        rules_source=data["rules"]["source"],
+        rules_notes=tuple(data["rules"]["notes"]),
     )
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from mlci.render.pins import PINS
 from tests.git_server import GitServer
-from tests.github_server import FakeGitHub
+from tests.github_server import FakeGitHub, Fault
 
 pytestmark = pytest.mark.slow
 
@@ -297,6 +297,29 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
         assert "Job 'Reproduce the pipeline' failed" in log
         (report,) = github.comments[(REPOSITORY, 2)]
         assert "mlci: failed" in report["body"]
+
+        # The same regression, with the pull request relaxing the rules that catch it, while
+        # GitHub's API fails: the gate still runs, and judges by main's rules.
+        demo.run("git", "checkout", "-q", "worse")
+        demo.run("git", "checkout", "-qb", "relax")
+        spec = demo.root / "mlci.yaml"
+        spec.write_text(
+            spec.read_text()
+            .replace(
+                "{metric: accuracy, max_regression: 0.02}", "{metric: accuracy, severity: warn}"
+            )
+            .replace("{metric: f1, max_regression: 0.02}", "{metric: f1, severity: warn}")
+        )
+        demo.commit("relax the rules")
+        github.faults.append(Fault("GET", 500, times=1000, message="Service Unavailable"))
+        merge = demo.open_pull_request(forge, 3, "relax")
+        relaxed = demo.act(3, "relax", main, github.url, forge.url, merge)
+        assert relaxed.returncode != 0
+        log = relaxed.stdout + relaxed.stderr
+        assert "❌  Failure - Main Report on this change" in log  # publishing failed
+        assert "❌  Failure - Main Gate the merge on the rules in mlci.yaml" in log
+        assert "this change edits the rules it is judged by (gates.merge)" in log
+        assert (REPOSITORY, 3) not in github.comments
 
 
 def test_the_pinned_actions_ran_for_real(project: tuple[Project, str]) -> None:

@@ -423,7 +423,8 @@ def test_markdown_output_escapes_cells() -> None:
 def test_json_output_is_stable() -> None:
     data = json.loads(render_json(sample_report()))
     assert sorted(data) == [
-        "base", "counts", "gate", "passed", "rules", "target", "verdict", "version"
+        "base", "counts", "gate", "judged_by", "passed", "rules", "target", "verdict",
+        "version",
     ]  # fmt: skip
     assert (data["version"], data["verdict"], data["passed"]) == (1, "fail", False)
     assert data["counts"] == {"pass": 1, "warn": 0, "fail": 2}
@@ -528,6 +529,17 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     branch(repo, "improve", {"params.yaml": "train:\n  lr: 0.3\n"}, reproduce=True)
     branch(repo, "regress", {"params.yaml": "train:\n  lr: 0.05\n"}, reproduce=True)
     branch(repo, "stale", {"evaluate.py": EVALUATE % " - 0.01"}, reproduce=False)
+    # A regression whose pull request also rewrites the rules that would catch it.
+    relaxed = SPEC.replace("min: 0.5, max_regression: 0.05}", "min: 0.5, severity: warn}").replace(
+        "accuracy: {file: metrics.json, direction: higher}",
+        "accuracy: {file: metrics.json, direction: lower}",
+    )
+    branch(
+        repo,
+        "relax",
+        {"params.yaml": "train:\n  lr: 0.05\n", "mlci.yaml": relaxed},
+        reproduce=True,
+    )
     return repo
 
 
@@ -593,6 +605,55 @@ def test_code_committed_without_rerunning_fails_the_reproduced_check(
     assert stage.startswith("stage 'evaluate': dependency evaluate.py: md5 ")
     assert metric == "metric accuracy: committed 0.9, reproduced 0.89"
     assert rules["accuracy: min 0.5, max_regression 0.05"]["verdict"] == "pass"
+
+
+@pytest.mark.slow
+def test_a_pr_that_relaxes_its_own_rules_is_judged_by_the_base_rules(
+    origin: Repo, tmp_path: Path
+) -> None:
+    clone = ci_checkout(origin, "relax", tmp_path)
+    dvc(clone.root, "repro", "-q")
+    result = clone.mlci_process("gate", env={"NO_COLOR": "1"})
+    assert result.code == 1, result.out + result.err
+    main = clone.git("rev-parse", "origin/main").strip()[:12]
+    assert f"the rules of origin/main ({main})" in result.out
+    assert "this change edits the rules it is judged by (gates.merge, metrics.accuracy)" in (
+        result.out
+    )
+    assert "  FAIL  accuracy: min 0.5, max_regression 0.05  0.75" in result.out
+
+    report = clone.mlci_process("report", "--format", "json")
+    assert report.code == 0, report.err
+    rules = json.loads(report.out)["rules"]
+    assert rules["source"] == f"origin/main ({main})"
+    assert "the edits apply after merging" in rules["notes"][0]
+    markdown = clone.mlci_process("report")
+    assert "> [!IMPORTANT]\n> this change edits the rules it is judged by" in markdown.out
+    assert "mlci: failed" in markdown.out
+
+
+def test_a_change_that_introduces_mlci_is_judged_by_its_own_rules(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit({"README.md": "before mlci\n"}, message="main without mlci")
+    repo.git("checkout", "-q", "-b", "adopt")
+    repo.write(
+        {
+            "mlci.yaml": SPEC.replace("    - {check: reproduced}\n", ""),
+            "train.py": TRAIN,
+            "evaluate.py": EVALUATE % "",
+            "params.yaml": "train:\n  lr: 0.2\n",
+            "metrics.json": '{"accuracy": 0.9, "loss": 0.2}',
+        }
+    )
+    result = repo.mlci("gate", "main", "--format", "json", capsys=capsys)
+    assert result.out, result.err
+    report = json.loads(result.out)
+    main = repo.git("rev-parse", "main").strip()[:12]
+    assert report["judged_by"] == {
+        "source": "this change",
+        "notes": [f"judged by this change's own rules: main ({main}) has no mlci.yaml"],
+    }
 
 
 def test_a_broken_spec_is_exit_2_never_a_failed_gate(

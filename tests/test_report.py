@@ -444,6 +444,7 @@ def test_json_round_trip_gives_the_same_report() -> None:
         "confusion",
         "curves",
         "gates",
+        "rules",
         "skipped_plots",
         "trends",
         "verdict",
