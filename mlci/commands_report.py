@@ -44,7 +44,7 @@ def report(args: argparse.Namespace) -> int:
         _plots(root, spec, comparison.base.revision),
         branch=spec.ci.main_branch,
         rules_source=gates.rules_source,
-        rules_notes=gates.notes,
+        notices=(*gates.notes, *_ci_notices(spec)),
     )
     markdown = render_markdown(content)
     text = render_json(content) if args.format == "json" else markdown
@@ -58,6 +58,23 @@ def report(args: argparse.Namespace) -> int:
         for note in publish(markdown, os.environ).notes:
             print(f"mlci: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def _ci_notices(spec: Spec) -> list[str]:
+    """What the run could not do because of where the pull request comes from."""
+    from mlci.publish.event import PullRequest, in_actions, pull_request
+
+    remote = spec.ci.remote
+    if not in_actions(os.environ) or remote is None or not remote.credentials:
+        return []
+    pr = pull_request(os.environ)
+    if isinstance(pr, PullRequest) and pr.fork:
+        return [
+            "this pull request comes from a fork, which GitHub gives no secrets: the DVC "
+            "remote was not read, and the pipeline was reproduced from the repository and "
+            "the CI cache alone"
+        ]
+    return []
 
 
 def _trend(root: Path, spec: Spec) -> History | None:

@@ -5,7 +5,8 @@ The Markdown, top to bottom (sections with nothing to say are left out):
     <!-- mlci-report -->     hidden marker: how the sticky pull-request comment is found again
     verdict line             ✅ passed / ❌ failed / ⚪ no merge rules ran, and why, in one sentence
     sides                    `main (1a2b3c4d5e6f)` → `feature (…)`; a warning if main has no metrics
-    rules notes              when the change edits its own merge rules: judged by the base's
+    notices                  what to know first: the change edits its own merge rules (it
+                             is judged by the base's), a fork's run could not read the remote
     Metrics                  declared metrics and every changed one: base, PR, change, and an
                              arrow that says better or worse in the metric's direction
     Merge rules              each rule's value, threshold, pass / warn / fail and why (failures
@@ -45,8 +46,8 @@ JSON (`--format json`) holds the same content, never trimmed; keys are stable an
                    x (the evenly spaced values every series is resampled at),
                    series: [{label, side: base | target, y}]}
     skipped_plots  list of {path, reason}
-    rules          {source: whose rules judged the change (the base's), notes: [what a
-                   reviewer must know about them, e.g. that the change edits them]}
+    rules_source   whose merge rules judged the change: the base's, e.g. "main (1a2b…)"
+    notices        list of text: what a reviewer must know before the numbers
 
 `from_json` reads that document back: a later CI job can render the comment from it.
 """
@@ -197,8 +198,9 @@ class Report:
     plots: Plots = field(default_factory=Plots)
     rules_source: str = ""
     """Whose merge rules judged the change: the base's (`main (1a2b3c4d5e6f)`)."""
-    rules_notes: tuple[str, ...] = ()
-    """What a reviewer must know about the rules themselves (the change edits them)."""
+    notices: tuple[str, ...] = ()
+    """What a reviewer must know before the numbers: the change edits its own rules, a fork
+    whose run could not read the DVC remote, ..."""
 
 
 def build_report(
@@ -208,7 +210,7 @@ def build_report(
     plots: Iterable[PlotInput] = (),
     branch: str = "main",
     rules_source: str = "",
-    rules_notes: Sequence[str] = (),
+    notices: Sequence[str] = (),
 ) -> Report:
     """The report's content: `history` is main's (for the trend), `plots` the plot files."""
     results = None if gates is None else tuple(gate_result(g) for g in gates)
@@ -220,7 +222,7 @@ def build_report(
         trends=trends(history, comparison.metrics, branch) if history is not None else (),
         plots=read_plots(plots, labels),
         rules_source=rules_source,
-        rules_notes=tuple(rules_notes),
+        notices=tuple(notices),
     )
 
 
@@ -391,7 +393,7 @@ def _blocks(report: Report, cap: int | None) -> list[_Block]:
     blocks = [
         _Block(f"{MARKER}\n{verdict_line(report.verdict)}"),
         _Block(_sides(c)),
-        _Block(_rules_notes(report.rules_notes)),
+        _Block(_notices(report.notices)),
         _Block(_metrics(c, cap)),
         _Block(_gates(report.gates, cap)),
         _Block(_params(c, cap)),
@@ -421,8 +423,8 @@ def _sides(c: Comparison) -> str:
     return line
 
 
-def _rules_notes(notes: Sequence[str]) -> str:
-    """Said near the top: a change that edits its own rules is not judged by those edits."""
+def _notices(notes: Sequence[str]) -> str:
+    """Said near the top: e.g. a change that edits its own rules is not judged by the edits."""
     return "\n\n".join(f"> [!IMPORTANT]\n> {_md(_short(note, MAX_NOTE))}" for note in notes)
 
 
@@ -648,7 +650,8 @@ def to_json_data(report: Report) -> dict[str, Any]:
             for c in report.plots.curves
         ],
         "skipped_plots": [{"path": p, "reason": r} for p, r in report.plots.skipped],
-        "rules": {"source": report.rules_source, "notes": list(report.rules_notes)},
+        "rules_source": report.rules_source,
+        "notices": list(report.notices),
     }
 
 
@@ -695,8 +698,8 @@ def _report(data: dict[str, Any]) -> Report:
             ),
             tuple((s["path"], s["reason"]) for s in data["skipped_plots"]),
         ),
-        rules_source=data["rules"]["source"],
-        rules_notes=tuple(data["rules"]["notes"]),
+        rules_source=data["rules_source"],
+        notices=tuple(data["notices"]),
     )
 
 

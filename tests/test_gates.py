@@ -624,9 +624,9 @@ def test_a_pr_that_relaxes_its_own_rules_is_judged_by_the_base_rules(
 
     report = clone.mlci_process("report", "--format", "json")
     assert report.code == 0, report.err
-    rules = json.loads(report.out)["rules"]
-    assert rules["source"] == f"origin/main ({main})"
-    assert "the edits apply after merging" in rules["notes"][0]
+    document = json.loads(report.out)
+    assert document["rules_source"] == f"origin/main ({main})"
+    assert "the edits apply after merging" in document["notices"][0]
     markdown = clone.mlci_process("report")
     assert "> [!IMPORTANT]\n> this change edits the rules it is judged by" in markdown.out
     assert "mlci: failed" in markdown.out

@@ -101,7 +101,8 @@ def test_overrides_reach_the_workflows(project: Repo, capsys: pytest.CaptureFixt
     assert project.mlci("generate", capsys=capsys).code == 0
     pr, main = project.read(PR), project.read(MAIN)
     # Runner labels per workflow: the PR runs on a hosted runner, main on the GPU machine.
-    assert 'runs-on: "ubuntu-latest"\n' in pr and "head.repo.full_name" not in pr
+    assert 'runs-on: "ubuntu-latest"\n' in pr
+    assert "if: github.event.pull_request.head.repo.full_name" not in pr  # no fork guard
     assert 'runs-on: ["self-hosted", "gpu"]  # zizmor: ignore[self-hosted-runner]' in main
     # Extra steps land at their points, in the workflows they name.
     assert pr.index("name: Show the environment") < pr.index("id: dvc-cache")

@@ -144,7 +144,8 @@ def test_regression_is_inferred_and_a_remote_url_reaches_ci(workspace: Workspace
     assert f"dvc[s3]=={metadata.version('dvc')}" in requirements
     workflow = (proj / ".github/workflows/mlci-pr.yml").read_text()
     assert "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}" in workflow
-    assert 'dvc pull --remote "$MLCI_REMOTE"' in workflow
+    assert 'dvc pull --run-cache --remote "$MLCI_REMOTE" -- "${targets[@]}"' in workflow
+    assert 'MLCI_DATA: "houses.csv.dvc"' in workflow
     assert init.err == ""  # a reachable remote: no warning
 
 

@@ -24,6 +24,11 @@ VARIANTS = {
     "no-caches": MINIMAL_SPEC + "ci:\n  cache: {pip: false, dvc: false}\n",
     "remote-from-dvc-config": MINIMAL_SPEC + "ci:\n  remote: {name: origin}\n",
     "remote-with-url-no-secrets": MINIMAL_SPEC + "ci:\n  remote: {url: /mnt/shared/dvc}\n",
+    "s3-remote-with-data-and-secrets": MINIMAL_SPEC.replace(
+        "stages:", "data:\n  - path: data/raw.csv\nstages:", 1
+    )
+    + "ci:\n  remote:\n    url: s3://bucket/p\n"
+    + "    credentials: {AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET}\n",
     "hosted-gpu-runner": MINIMAL_SPEC + "ci:\n  runs_on: gpu-4-core\n  schedule: '0 1 * * *'\n",
 }
 

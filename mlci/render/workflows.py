@@ -22,6 +22,7 @@ from mlci.spec.model import Spec, WorkflowName
 
 WORKFLOWS_DIR = ".github/workflows"
 DEFAULT_SECRETS_ENVIRONMENT = "dvc-remote"
+DEFAULT_READ_ENVIRONMENT = "dvc-remote-read"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
     if kind == "pr":
         # The report goes out even when the gate then fails the job.
         points += [("report", "report"), ("gate", "gate")]
+    if ci.cache.dvc:
+        points.append(("trim-cache", "trim-cache"))
     return points
 
 
@@ -64,7 +67,12 @@ def render_workflows(spec: Spec) -> dict[str, str]:
 
 
 def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
-    context = {**_context(spec), **_runner(spec, kind.key), "kind": kind.key}
+    context = {
+        **_context(spec),
+        **_environment(spec, kind.key),
+        **_runner(spec, kind.key),
+        "kind": kind.key,
+    }
     steps: list[str] = []
     extras = _extra_steps(spec, kind.key)
     for point, template in step_points(kind.key, spec):
@@ -76,12 +84,36 @@ def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
     return apply_key_overrides(text, overrides) if overrides else text
 
 
+def _environment(spec: Spec, kind: WorkflowName) -> dict[str, Any]:
+    """The GitHub environment holding the remote's secrets: read-only ones for pull requests.
+
+    Both environments hold secrets of the same names; only the main branch's may write, so a
+    pull request's job never holds credentials that can change the remote.
+    """
+    remote = spec.ci.remote
+    if remote is None or not remote.credentials:
+        return {"environment": None, "fork_guard": False}
+    if kind == "pr":
+        return {
+            "environment": remote.pr_environment or DEFAULT_READ_ENVIRONMENT,
+            "environment_role": "read-only credentials of the DVC remote",
+            "fork_guard": True,  # forks get no secrets: say so instead of failing on them
+        }
+    return {
+        "environment": remote.environment or DEFAULT_SECRETS_ENVIRONMENT,
+        "environment_role": "credentials of the DVC remote that may write",
+        "fork_guard": False,
+    }
+
+
+def _pull_targets(spec: Spec) -> list[str]:
+    """The .dvc files of the data the pipeline reads: all a reproduction must pull."""
+    return [f"{source.path.rstrip('/')}.dvc" for source in spec.data]
+
+
 def _context(spec: Spec) -> dict[str, Any]:
     ci = spec.ci
     remote = ci.remote
-    environment = None
-    if remote is not None and remote.credentials:
-        environment = remote.environment or DEFAULT_SECRETS_ENVIRONMENT
     return {
         "header": HEADER_TAG,
         "mlci_version": __version__,
@@ -90,7 +122,7 @@ def _context(spec: Spec) -> dict[str, Any]:
         "ci": ci,
         "pins": {name: str(pin) for name, pin in PINS.items()},
         "remote": remote,
-        "environment": environment,
+        "pull_targets": _pull_targets(spec),
         "branches": list(ci.branches or (ci.main_branch,)),
         "env": dict(spec.overrides.env),
         "unreachable_data": spec.data_ci_cannot_fetch(),

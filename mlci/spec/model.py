@@ -32,6 +32,7 @@ STEP_POINTS = (
     "check",
     "report",
     "gate",
+    "trim-cache",
 )
 
 
@@ -250,7 +251,11 @@ class Remote(Model):
     credentials: Mapping[str, str] = Field(default_factory=dict)
     """Environment variable -> name of the repository secret that holds its value."""
     environment: str | None = None
-    """GitHub environment that holds the secrets (defaults to `dvc-remote` when there are any)."""
+    """GitHub environment holding the secrets for the main branch, which may write
+    (default `dvc-remote`)."""
+    pr_environment: str | None = None
+    """GitHub environment holding read-only secrets of the same names for pull requests
+    (default `dvc-remote-read`)."""
 
     @field_validator("credentials")
     @classmethod
