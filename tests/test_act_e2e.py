@@ -266,7 +266,8 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
             assert f"HEAD is now at {merged[:7]} merge" in log
         comments = github.comments[(REPOSITORY, 1)]
         assert len(comments) == 1
-        assert comments[0]["body"].startswith("<!-- mlci-report -->")
+        assert comments[0]["body"].startswith("<!-- mlci-report -->\n")
+        assert comments[0]["body"].count("<!-- mlci-report -->") == 1
         assert "mlci: passed" in comments[0]["body"]
 
         # A second push to the same pull request updates that comment: never a second one.

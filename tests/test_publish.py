@@ -129,6 +129,15 @@ def test_first_publish_creates_and_every_later_one_updates_the_same_comment(
     assert len(github.seen("PATCH")) == 1  # an identical report is not re-sent
 
 
+def test_mlcis_own_report_carries_the_marker_once(
+    github: FakeGitHub, env: dict[str, str], sleeps: Sleeps
+) -> None:
+    report = f"{MARKER}\n**✅ mlci: passed**: all merge rules pass\n"
+    publish(report, env, retry=sleeps.policy())
+    (body,) = comments(github)
+    assert body == report and body.count(MARKER) == 1
+
+
 def test_a_comment_quoting_the_marker_is_not_taken_over(
     github: FakeGitHub, env: dict[str, str]
 ) -> None:

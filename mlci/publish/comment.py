@@ -43,8 +43,12 @@ class Posted:
 
 
 def comment_body(report_markdown: str, marker: str = MARKER) -> tuple[str, bool]:
-    """The comment text: the marker on the first line, then the report, within the limit."""
+    """The comment text: the marker on the first line, once, then the report, within the limit.
+
+    mlci's report already opens with the marker; any other Markdown gets it added.
+    """
     head = f"{marker}\n"
+    report_markdown = report_markdown.removeprefix(head)
     report, trimmed = fit(report_markdown, COMMENT_LIMIT - len(head), "chars", TRIM_NOTE)
     return head + report, trimmed
 
