@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # imported where used, to keep start-up light
     from mlci.pipeline import ReproResult, StageRun
 
 
+SPEC = "mlci.yaml"
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -62,6 +65,13 @@ def run(args: argparse.Namespace) -> int:
     from mlci import pipeline
 
     root = Path.cwd()
+    if (root / SPEC).exists():
+        from mlci.spec_sync import bring_in_sync
+
+        # The spec is the source of truth: reproduce what it says, not a stale dvc.yaml.
+        for path in bring_in_sync(root / SPEC, dry=args.dry):
+            done = "would regenerate" if args.dry else "regenerated"
+            _say(f"  {done:<10} {path}  (out of date with {SPEC})")
     if not (root / "dvc.yaml").exists():
         raise CheckFailed("no dvc.yaml here; run `mlci init` or `mlci generate` first")
     if args.dry:
@@ -113,6 +123,10 @@ def _report_failure(result: ReproResult) -> None:
 def status(args: argparse.Namespace) -> int:
     from mlci import pipeline
 
+    if Path(SPEC).exists():
+        from mlci.spec_sync import require_in_sync
+
+        require_in_sync(Path(SPEC), "say whether this commit is reproduced")
     changes = pipeline.status(Path.cwd())
     if not changes:
         _say("reproduced: dvc.lock matches the code, data and params")

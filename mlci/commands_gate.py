@@ -26,6 +26,7 @@ from mlci.snapshot import Revision, RevisionReader, snapshots
 from mlci.spec.load import load_project
 from mlci.spec.model import Spec
 from mlci.spec.paths import normalise
+from mlci.spec_sync import require_in_sync
 
 
 def gate(args: argparse.Namespace) -> int:
@@ -38,6 +39,7 @@ def gate(args: argparse.Namespace) -> int:
     project = load_project(spec_path)  # a SpecError here is exit 2, never a failed gate
     for warning in project.warnings:
         print(f"mlci: warning: {warning}", file=sys.stderr)
+    require_in_sync(spec_path, "gate this change")
     _, report = assess(
         root,
         project.spec,

@@ -646,6 +646,7 @@ def test_a_change_that_introduces_mlci_is_judged_by_its_own_rules(
             "metrics.json": '{"accuracy": 0.9, "loss": 0.2}',
         }
     )
+    assert repo.mlci("generate", capsys=capsys).code == 0
     result = repo.mlci("gate", "main", "--format", "json", capsys=capsys)
     assert result.out, result.err
     report = json.loads(result.out)
@@ -671,10 +672,48 @@ def test_a_broken_spec_is_exit_2_never_a_failed_gate(
     assert repo.mlci("gate", "HEAD", "--base-tip", capsys=capsys).code == 2
 
 
-def test_no_rules_pass_and_say_so(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    repo.commit(
+def test_a_stale_dvc_yaml_fails_the_gate_and_status_and_run_regenerates_it(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(
         {"mlci.yaml": SPEC, "train.py": TRAIN, "evaluate.py": EVALUATE % "", "params.yaml": ""}
     )
+    assert repo.mlci("generate", capsys=capsys).code == 0
+    repo.commit()
+    repo.write({"mlci.yaml": SPEC.replace("python train.py", "python train.py --fast")})
+    gate = repo.mlci("gate", "HEAD", capsys=capsys)
+    assert gate.code == 1 and gate.out == ""
+    assert "cannot gate this change: generated files do not match mlci.yaml: dvc.yaml (update)" in (
+        gate.err
+    )
+    assert "run `mlci generate`" in gate.err
+    status = repo.mlci("status", capsys=capsys)
+    assert status.code == 1 and "dvc.yaml (update)" in status.err
+    assert "cmd: python train.py --fast" not in repo.read("dvc.yaml")
+    dry = repo.mlci("run", "--dry", capsys=capsys)
+    assert "would regenerate dvc.yaml  (out of date with mlci.yaml)" in dry.out
+    assert "cmd: python train.py --fast" not in repo.read("dvc.yaml")  # --dry writes nothing
+
+    # A hand edit to a generated file is never overwritten: run refuses to start instead.
+    repo.write({".github/workflows/mlci-pr.yml": repo.read(".github/workflows/mlci-pr.yml") + "#"})
+    refused = repo.mlci("run", capsys=capsys)
+    assert refused.code == 1
+    assert ".github/workflows/mlci-pr.yml was edited by hand" in refused.err
+    assert "Nothing was run" in refused.err
+    assert repo.read(".github/workflows/mlci-pr.yml").endswith("#")
+
+    # A broken spec is never "up to date".
+    repo.write({"mlci.yaml": "version: 1\nstages: 3\n"})
+    assert repo.mlci("status", capsys=capsys).code == 2
+    assert repo.mlci("run", capsys=capsys).code == 2
+
+
+def test_no_rules_pass_and_say_so(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write(
+        {"mlci.yaml": SPEC, "train.py": TRAIN, "evaluate.py": EVALUATE % "", "params.yaml": ""}
+    )
+    assert repo.mlci("generate", capsys=capsys).code == 0
+    repo.commit()
     result = repo.mlci("gate", "HEAD", "--rules", "deploy", capsys=capsys)
     assert result.code == 0
     assert "passed: mlci.yaml has no deploy rules (gates.deploy), nothing to check" in result.out

@@ -259,3 +259,20 @@ def test_init_adopts_an_existing_dvc_pipeline(workspace: Workspace) -> None:
     status_after = workspace.run(sys.executable, "-m", "dvc", "status", "--json", cwd=repo).stdout
     assert json.loads(status_after) == json.loads(status_before) == {}
     assert workspace.mlci("generate", "--check", cwd=repo).code == 0
+
+
+def test_run_regenerates_a_stale_dvc_yaml_before_it_reproduces(workspace: Workspace) -> None:
+    assert workspace.mlci("init", "demo", "--example", "iris", "--yes").code == 0
+    demo = workspace.base / "demo"
+    spec = demo / "mlci.yaml"
+    spec.write_text(spec.read_text().replace("python src/train.py", "python src/train.py --v2"))
+    (demo / "src/train.py").write_text(
+        "import sys\nsys.argv.remove('--v2')\n" + (demo / "src/train.py").read_text()
+    )
+    run = workspace.mlci("run", cwd=demo)
+    assert run.code == 0, run.err
+    assert "regenerated dvc.yaml  (out of date with mlci.yaml)" in run.out
+    assert "cmd: python src/train.py --v2" in (demo / "dvc.yaml").read_text()
+    assert outcomes(run.out)["train"] == "ran"
+    assert workspace.mlci("generate", "--check", cwd=demo).code == 0
+    assert workspace.mlci("status", cwd=demo).code == 0
