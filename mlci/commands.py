@@ -45,6 +45,7 @@ def init(args: argparse.Namespace) -> int:
             task=args.task,
             remote=args.remote,
             commit=args.commit,
+            assume_yes=args.yes,
             ask=ask,
         )
     )

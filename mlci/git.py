@@ -29,6 +29,32 @@ def init(root: Path) -> None:
     _git(root, "init", "-q", "-b", "main")
 
 
+def default_branch(root: Path) -> str | None:
+    """The branch pull requests go to: origin's default, else the one checked out."""
+    for ref in ("refs/remotes/origin/HEAD", "HEAD"):
+        done = _git(root, "symbolic-ref", "--quiet", "--short", ref, check=False)
+        name = done.stdout.strip()
+        if done.returncode == 0 and name:
+            return name.removeprefix("origin/")
+    return None
+
+
+def is_tracked(root: Path, path: str) -> bool:
+    """Is `path` committed (or staged) in git?"""
+    done = _git(root, "ls-files", "--error-unmatch", "--", path, check=False)
+    return done.returncode == 0
+
+
+def untrack(root: Path, path: str) -> None:
+    """Stop tracking `path` in git, leaving the file in place (`git rm --cached`)."""
+    _git(root, "rm", "-q", "--cached", "--", path)
+
+
+def track_again(root: Path, path: str) -> None:
+    """Undo `untrack`: stage `path` again."""
+    _git(root, "add", "-f", "--", path, check=False)
+
+
 def has_identity(root: Path) -> bool:
     return all(
         _git(root, "config", key, check=False).stdout.strip() for key in ("user.name", "user.email")

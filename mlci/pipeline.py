@@ -78,7 +78,8 @@ def add_remote(root: Path, name: str, url: str, *, local: bool) -> None:
 
 
 def track(root: Path, path: str) -> None:
-    check_dvc(root, "add", "-q", path)
+    # Not -q: with it DVC prints nothing at all on failure, and its message is the fix.
+    check_dvc(root, "add", path)
 
 
 def push(root: Path) -> None:

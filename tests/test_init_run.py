@@ -178,6 +178,78 @@ def test_mistakes_give_clear_errors(workspace: Workspace) -> None:
     assert nested.code == 2 and "lies inside the git repository" in nested.err
     for result in (wrong_target, wrong_example, nested):
         assert "Traceback" not in result.err
+    # Nothing half-made: the target, task and example are checked before anything is created.
+    assert not (workspace.base / "p").exists() and not (workspace.base / "q").exists()
+    empty = workspace.base / "empty"
+    empty.mkdir()
+    assert workspace.mlci("init", "--data", str(csv), "--target", "x", cwd=empty).code == 2
+    assert list(empty.iterdir()) == []
+
+
+def _repository(workspace: Workspace, name: str, branch: str) -> Path:
+    root = workspace.base / name
+    root.mkdir()
+    workspace.run("git", "init", "-q", "-b", branch, cwd=root)
+    return root
+
+
+def _commit_all(workspace: Workspace, root: Path) -> None:
+    workspace.run("git", "add", "-A", cwd=root)
+    assert workspace.run("git", "commit", "-qm", "before mlci", cwd=root).returncode == 0
+
+
+def test_init_takes_the_main_branch_from_the_repository(workspace: Workspace) -> None:
+    root = _repository(workspace, "legacy", "master")
+    (root / "README.md").write_text("# legacy\n")
+    _commit_all(workspace, root)
+    assert workspace.mlci("init", "--example", "iris", "--yes", cwd=root).code == 0
+    assert yaml.safe_load((root / "mlci.yaml").read_text())["ci"]["main_branch"] == "master"
+    pr = yaml.safe_load((root / ".github/workflows/mlci-pr.yml").read_text())
+    main = yaml.safe_load((root / ".github/workflows/mlci-main.yml").read_text())
+    # PyYAML reads `on:` as True.
+    assert pr[True]["pull_request"]["branches"] == ["master"]
+    assert main[True]["push"]["branches"] == ["master"]
+
+
+def test_a_csv_committed_to_git_is_handed_to_dvc_only_with_consent(workspace: Workspace) -> None:
+    root = _repository(workspace, "committed", "main")
+    (root / "table.csv").write_text("a,label\n1,x\n2,y\n3,x\n4,y\n")
+    _commit_all(workspace, root)
+    before = sorted(p.name for p in root.iterdir())
+    refused = workspace.mlci("init", "--data", "table.csv", "--target", "label", cwd=root)
+    assert refused.code == 2
+    assert "table.csv is committed to git" in refused.err
+    assert "`git rm --cached table.csv`" in refused.err and "--yes" in refused.err
+    assert sorted(p.name for p in root.iterdir()) == before  # nothing was changed
+    assert workspace.run("git", "status", "--porcelain", cwd=root).stdout == ""
+
+    done = workspace.mlci("init", "--data", "table.csv", "--target", "label", "--yes", cwd=root)
+    assert done.code == 0, done.err
+    assert "ran `git rm --cached table.csv`" in done.out
+    assert (root / "table.csv.dvc").is_file()
+    ignored = workspace.run("git", "check-ignore", "table.csv", cwd=root)
+    assert ignored.returncode == 0  # git leaves the file to DVC now
+
+
+def test_dvcs_own_message_is_shown_and_a_failed_init_is_undone(workspace: Workspace) -> None:
+    root = _repository(workspace, "ignored", "main")
+    (root / "table.csv").write_text("a,label\n1,x\n2,y\n3,x\n4,y\n")
+    (root / ".dvcignore").write_text("*.csv\n")
+    failed = workspace.mlci("init", "--data", "table.csv", "--target", "label", "--yes", cwd=root)
+    assert failed.code == 2
+    assert "is ignored by .dvcignore" in failed.err  # DVC's words, not "failed: no output"
+    assert sorted(p.name for p in root.iterdir()) == [".dvcignore", ".git", "table.csv"]
+
+    # A failure late in init (a workflow file of someone else's) undoes what init made.
+    (root / ".dvcignore").unlink()
+    foreign = root / ".github/workflows/mlci-pr.yml"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("name: mine\n")
+    late = workspace.mlci("init", "--data", "table.csv", "--target", "label", "--yes", cwd=root)
+    assert late.code == 1 and "was not written by mlci" in late.err
+    assert sorted(p.name for p in root.iterdir()) == [".git", ".github", "table.csv"]
+    assert [p.name for p in foreign.parent.iterdir()] == ["mlci-pr.yml"]
+    assert foreign.read_text() == "name: mine\n"
 
 
 def test_failing_stage_stops_the_run_and_leaves_dvc_lock_whole(workspace: Workspace) -> None:

@@ -35,6 +35,7 @@ from mlci.scaffold.requirements import requirements_text
 Ask = Callable[[str, str], str]
 RAW_DATA = "data/raw.csv"
 SCRIPTS = ("prepare", "train", "evaluate")
+DEFAULT_MAIN_BRANCH = "main"
 GITIGNORE = ("__pycache__/", ".venv/")
 
 
@@ -47,6 +48,8 @@ class InitOptions:
     task: str | None = None
     remote: str | None = None
     commit: bool = False
+    assume_yes: bool = False
+    """`--yes`: take the defaults, and consent to what needs consent (saying what it did)."""
     ask: Ask = lambda question, default: default
 
 
@@ -64,32 +67,87 @@ class InitReport:
 
 
 def init_project(options: InitOptions) -> InitReport:
+    """Decide everything that can be wrong first, then make the project; undo it on failure."""
     root = options.directory.resolve()
-    empty = not root.exists() or not any(root.iterdir())
-    root.mkdir(parents=True, exist_ok=True)
-    report = InitReport(root)
-    _ensure_git(root, report, empty=empty)
-    if not pipeline.is_dvc_repo(root):
-        pipeline.init(root)
-        report.notes.append("DVC initialised (.dvc/)")
+    existed = root.exists()
+    empty = not existed or not any(root.iterdir())
     spec_path = root / "mlci.yaml"
-    if spec_path.exists():
-        report.file("kept", "mlci.yaml")
-    elif (root / "dvc.yaml").exists():
-        _adopt(root, report)
-    else:
-        _new_project(root, options, report)
-    _ensure_lines(root / ".gitignore", GITIGNORE, report)
-    _generate(root, report)
+    adopting = not spec_path.exists() and (root / "dvc.yaml").exists()
+    # Questions, data, target and task are settled before anything is created, so a wrong
+    # answer leaves the folder exactly as it was.
+    choice = None if spec_path.exists() or adopting else _choose(root, options)
+    report = InitReport(root)
+    undo = _Undo(root, existed=existed)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _ensure_git(root, report, undo, empty=empty)
+        if not pipeline.is_dvc_repo(root):
+            undo.made(root / ".dvc", root / ".dvcignore")
+            pipeline.init(root)
+            report.notes.append("DVC initialised (.dvc/)")
+        main_branch = git.default_branch(root) or DEFAULT_MAIN_BRANCH
+        if spec_path.exists():
+            report.file("kept", "mlci.yaml")
+        elif adopting:
+            _adopt(root, report, undo, main_branch)
+        else:
+            assert choice is not None
+            _new_project(root, choice, main_branch, report, undo)
+        _ensure_lines(root / ".gitignore", GITIGNORE, report, undo)
+        _generate(root, report, undo)
+    except BaseException:
+        undo.run()
+        raise
     if options.commit:
         report.commit = git.commit_all(root, "Start the ML project with mlci init")
     return report
 
 
-def _ensure_git(root: Path, report: InitReport, *, empty: bool) -> None:
+class _Undo:
+    """What init made, so that a failure part-way leaves nothing half-made behind."""
+
+    def __init__(self, root: Path, *, existed: bool) -> None:
+        self.root = root
+        self.existed = existed
+        self._made: list[Path] = []
+        self._before: dict[Path, bytes] = {}
+        self._untracked: list[str] = []
+
+    def made(self, *paths: Path) -> None:
+        self._made += [p for p in paths if not p.exists() and not p.is_symlink()]
+
+    def changes(self, path: Path) -> None:
+        """`path` is about to be written: keep what it held, or note that it is new."""
+        if path in self._made:
+            return  # made by init itself: removing it is the undo
+        if path.is_file() and not path.is_symlink():
+            self._before.setdefault(path, path.read_bytes())
+        else:
+            self.made(path)
+
+    def untracked_from_git(self, path: str) -> None:
+        self._untracked.append(path)
+
+    def run(self) -> None:
+        if not self.existed:
+            shutil.rmtree(self.root, ignore_errors=True)
+            return
+        for path in reversed(self._made):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        for path, content in self._before.items():
+            path.write_bytes(content)
+        for relative in self._untracked:
+            git.track_again(self.root, relative)
+
+
+def _ensure_git(root: Path, report: InitReport, undo: _Undo, *, empty: bool) -> None:
     top = git.toplevel(root)
     if top is None or (top != root and empty):
         # A new folder inside another repository becomes a repository of its own.
+        undo.made(root / ".git")
         git.init(root)
         report.notes.append("git repository created")
     elif top != root:
@@ -99,7 +157,26 @@ def _ensure_git(root: Path, report: InitReport, *, empty: bool) -> None:
         )
 
 
-def _new_project(root: Path, options: InitOptions, report: InitReport) -> None:
+@dataclass(frozen=True)
+class _Choice:
+    """A new project, decided: what `mlci init` will write, before it writes anything."""
+
+    context: dict[str, Any]
+    remote: RemotePlan
+    example: str | None = None
+    data: _DataPlan | None = None
+
+
+@dataclass(frozen=True)
+class _DataPlan:
+    source: Path
+    inside: str
+    """The CSV's path in the repository."""
+    untrack_from_git: bool = False
+    """It is committed to git: DVC's remedy (`git rm --cached`) runs before `dvc add`."""
+
+
+def _choose(root: Path, options: InitOptions) -> _Choice:
     example, data = options.example, options.data
     if example and data:
         raise UsageError("give either --example or --data, not both")
@@ -110,17 +187,32 @@ def _new_project(root: Path, options: InitOptions, report: InitReport) -> None:
         example, data = (answer, None) if answer in EXAMPLES else (None, Path(answer))
     if example is not None:
         context, remote = _example_context(root, example, options)
-    else:
-        assert data is not None
-        context, remote = _data_context(root, data, options, report)
-    _configure_remote(root, remote, report)
-    context["remote"] = None if remote.local else remote
-    _write_new(root, "mlci.yaml", render("scaffold/mlci.yaml.j2", **context), report)
-    _write_new(root, "params.yaml", render("scaffold/params.yaml.j2", **context), report)
-    for script in ("load", *SCRIPTS) if example else SCRIPTS:
+        return _Choice(context, remote, example=example)
+    assert data is not None
+    plan = _plan_data(root, data, options)
+    context, remote = _data_context(root, plan, options)
+    return _Choice(context, remote, data=plan)
+
+
+def _new_project(
+    root: Path, choice: _Choice, main_branch: str, report: InitReport, undo: _Undo
+) -> None:
+    if choice.data is not None:
+        _bring_data(root, choice.data, report, undo)
+        report.notes += choice.context.pop("notes", [])
+    _configure_remote(root, choice.remote, report)
+    context = {
+        **choice.context,
+        "remote": None if choice.remote.local else choice.remote,
+        "main_branch": main_branch,
+    }
+    _write_new(root, "mlci.yaml", render("scaffold/mlci.yaml.j2", **context), report, undo)
+    _write_new(root, "params.yaml", render("scaffold/params.yaml.j2", **context), report, undo)
+    for script in ("load", *SCRIPTS) if choice.example else SCRIPTS:
         text = render(f"scaffold/src/{script}.py.j2", **context)
-        _write_new(root, f"src/{script}.py", text, report)
-    _write_new(root, "requirements.txt", requirements_text(remote.dvc_extra), report)
+        _write_new(root, f"src/{script}.py", text, report, undo)
+    requirements = requirements_text(choice.remote.dvc_extra)
+    _write_new(root, "requirements.txt", requirements, report, undo)
 
 
 def _example_context(
@@ -142,20 +234,21 @@ def _example_context(
 
 
 def _data_context(
-    root: Path, data: Path, options: InitOptions, report: InitReport
+    root: Path, data: _DataPlan, options: InitOptions
 ) -> tuple[dict[str, Any], RemotePlan]:
-    raw_data = _bring_data(root, data, report)
-    columns = read_columns(root / raw_data)
+    csv = data.source
+    columns = read_columns(csv)
     target = options.target or options.ask(
         "Target column (" + ", ".join(columns) + ")", columns[-1]
     )
-    check_target(root / raw_data, target, columns)
+    check_target(csv, target, columns)
+    notes = []
     if options.task is not None:
         task = options.task
     else:
-        guess = infer_task(root / raw_data, target)
+        guess = infer_task(csv, target)
         task = options.ask(f"Task ({guess.reason})", guess.task)
-        report.notes.append(f"task: {task} ({guess.reason}; --task to change it)")
+        notes.append(f"task: {task} ({guess.reason}; --task to change it)")
     if task not in ("classification", "regression"):
         raise UsageError(f"task {task!r}: choose classification or regression")
     url = options.remote or options.ask(
@@ -163,10 +256,11 @@ def _data_context(
     )
     context = _context(
         example=None,
-        raw_data=raw_data,
+        raw_data=data.inside,
         target=target,
         task=task,
-        description=f"Predict {target} from the other columns of {raw_data}.",
+        description=f"Predict {target} from the other columns of {data.inside}.",
+        notes=notes,
     )
     return context, plan_remote(url or None, root)
 
@@ -176,29 +270,63 @@ def _context(**values: Any) -> dict[str, Any]:
     return {**values, "python": python}
 
 
-def _bring_data(root: Path, data: Path, report: InitReport) -> str:
-    """The CSV's path inside the repository, tracked by DVC; copied in if it lives elsewhere."""
-    source = data if data.is_absolute() else Path.cwd() / data
-    source = source.resolve()
+def _plan_data(root: Path, data: Path, options: InitOptions) -> _DataPlan:
+    """Where the CSV will live in the repository, and whether git must let go of it first."""
+    source = (data if data.is_absolute() else Path.cwd() / data).resolve()
     if not source.is_file():
         raise UsageError(f"{data}: no such file")
-    if source.is_relative_to(root):
-        inside = source.relative_to(root).as_posix()
-    else:
+    if not source.is_relative_to(root):
         inside = f"data/{source.name}"
         target = root / inside
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            report.file("created", f"{inside} (copied from {data})")
-        elif target.read_bytes() != source.read_bytes():
+        if target.exists() and target.read_bytes() != source.read_bytes():
             raise UsageError(f"{inside} exists and differs from {data}; move one of them")
-    if (root / f"{inside}.dvc").exists():
-        report.file("kept", f"{inside}.dvc")
-    else:
-        pipeline.track(root, inside)
-        report.file("tracked", f"{inside} (dvc add: {inside}.dvc)")
-    return inside
+        return _DataPlan(source, inside)
+    inside = source.relative_to(root).as_posix()
+    committed = git.toplevel(root) == root and git.is_tracked(root, inside)
+    if committed and not (root / f"{inside}.dvc").exists():
+        question = (
+            f"{inside} is committed to git, and DVC tracks it only once git lets go of it: "
+            f"run `git rm --cached {inside}` (the file stays where it is)? [y/N]"
+        )
+        yes = options.assume_yes or options.ask(question, "no").lower() in ("y", "yes")
+        if not yes:
+            raise UsageError(
+                f"{inside} is committed to git: DVC cannot track it as well. Run "
+                f"`git rm --cached {inside}` and `mlci init` again, or pass --yes to let "
+                "mlci do it; nothing was changed"
+            )
+        return _DataPlan(source, inside, untrack_from_git=True)
+    return _DataPlan(source, inside)
+
+
+def _bring_data(root: Path, data: _DataPlan, report: InitReport, undo: _Undo) -> None:
+    """Copy the CSV in if it lives elsewhere, and track it with DVC."""
+    target = root / data.inside
+    if not target.exists():
+        undo.made(*_new_parents(target), target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data.source, target)
+        report.file("created", f"{data.inside} (copied from {data.source})")
+    if (root / f"{data.inside}.dvc").exists():
+        report.file("kept", f"{data.inside}.dvc")
+        return
+    if data.untrack_from_git:
+        git.untrack(root, data.inside)
+        undo.untracked_from_git(data.inside)
+        report.notes.append(
+            f"{data.inside} was committed to git; ran `git rm --cached {data.inside}` so that "
+            "DVC tracks it (the file itself is untouched)"
+        )
+    undo.made(root / f"{data.inside}.dvc")
+    undo.changes(target.parent / ".gitignore")  # where `dvc add` lists the file for git
+    pipeline.track(root, data.inside)
+    report.file("tracked", f"{data.inside} (dvc add: {data.inside}.dvc)")
+
+
+def _new_parents(path: Path) -> list[Path]:
+    """The folders above `path` that do not exist yet, outermost first."""
+    missing = [parent for parent in path.parents if not parent.exists()]
+    return list(reversed(missing))
 
 
 def _configure_remote(root: Path, remote: RemotePlan, report: InitReport) -> None:
@@ -215,7 +343,7 @@ def _configure_remote(root: Path, remote: RemotePlan, report: InitReport) -> Non
         report.notes.append(remote.note)
 
 
-def _adopt(root: Path, report: InitReport) -> None:
+def _adopt(root: Path, report: InitReport, undo: _Undo, main_branch: str) -> None:
     from mlci.scaffold.adopt import adopt_pipeline
 
     adoption = adopt_pipeline(root)
@@ -234,15 +362,20 @@ def _adopt(root: Path, report: InitReport) -> None:
     if adoption.pipeline:
         spec["pipeline"] = adoption.pipeline
     remote = pipeline.default_remote(root)
+    ci: dict[str, Any] = {}
+    if main_branch != DEFAULT_MAIN_BRANCH:
+        ci["main_branch"] = main_branch
     if remote is not None and _remote_is_shared(root, remote):
-        spec["ci"] = {"remote": {"name": remote}}
+        ci["remote"] = {"name": remote}
+    if ci:
+        spec["ci"] = ci
     header = (
         "# yaml-language-server: $schema=.mlci/schema.json\n"
         "# Imported by `mlci init` from dvc.yaml: mlci now generates these stages.\n"
         "# Next: set problem.task, and declare under `metrics:` the metrics that matter.\n"
     )
     text = header + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
-    _write_new(root, "mlci.yaml", text, report)
+    _write_new(root, "mlci.yaml", text, report, undo)
     report.notes += adoption.left_to_user
 
 
@@ -252,27 +385,29 @@ def _remote_is_shared(root: Path, name: str) -> bool:
     return f"['remote \"{name}\"']" in config
 
 
-def _write_new(root: Path, relative: str, text: str, report: InitReport) -> None:
+def _write_new(root: Path, relative: str, text: str, report: InitReport, undo: _Undo) -> None:
     path = root / relative
     if path.exists():
         report.file("kept", relative)
         return
+    undo.made(*_new_parents(path), path)
     write_atomic(path, text)
     report.file("created", relative)
 
 
-def _ensure_lines(path: Path, lines: tuple[str, ...], report: InitReport) -> None:
+def _ensure_lines(path: Path, lines: tuple[str, ...], report: InitReport, undo: _Undo) -> None:
     text = read_text_or_none(path)
     present = set((text or "").splitlines())
     missing = [line for line in lines if line not in present]
     if not missing:
         return
+    undo.changes(path)
     body = (text or "") + ("" if not text or text.endswith("\n") else "\n")
     write_atomic(path, body + "\n".join(missing) + "\n")
     report.file("created" if text is None else "updated", path.name)
 
 
-def _generate(root: Path, report: InitReport) -> None:
+def _generate(root: Path, report: InitReport, undo: _Undo) -> None:
     from mlci.generate import apply_plan, plan_generation
     from mlci.spec.load import load_project
 
@@ -282,6 +417,9 @@ def _generate(root: Path, report: InitReport) -> None:
     if plan.conflicts:
         details = "; ".join(f"{c.path}: {c.reason}" for c in plan.conflicts)
         raise CheckFailed(f"mlci generate found conflicts, nothing was generated: {details}")
+    for change in plan.changes:
+        target = root / change.path
+        undo.made(*_new_parents(target), target)
     apply_plan(root, plan)
     for change in plan.changes:
         status = "kept" if change.action.value == "unchanged" else "generated"
