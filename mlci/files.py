@@ -6,7 +6,10 @@ import difflib
 import hashlib
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+# Generated files are kilobytes; anything far larger is not one of mlci's.
+MAX_OWNED_BYTES = 4 << 20
 
 
 def sha256_text(text: str) -> str:
@@ -18,6 +21,34 @@ def read_text_or_none(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+
+
+def owned_path_problem(root: Path, relative: str) -> str | None:
+    """Why `relative` cannot be a file mlci reads and writes as its own, or None.
+
+    Its own files lie inside the repository, in real folders (a symlinked `.github/workflows`
+    would make mlci write elsewhere), and are regular files of a sane size (never a link, a
+    FIFO, a device: `/dev/zero` read as a workflow would never end).
+    """
+    path = PurePosixPath(relative)
+    if path.is_absolute() or not path.parts or ".." in path.parts:
+        return "lies outside the repository"
+    folder = root
+    for part in path.parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return (
+                f"its folder {folder.relative_to(root).as_posix()} is a symbolic link; mlci "
+                "writes only inside the repository's own folders"
+            )
+    target = root / relative
+    if target.is_symlink():
+        return "is a symbolic link; mlci reads and writes no links"
+    if target.exists() and not target.is_file():
+        return "is not a regular file"
+    if target.is_file() and target.stat().st_size > MAX_OWNED_BYTES:
+        return f"is larger than {MAX_OWNED_BYTES} bytes: not a file mlci wrote"
+    return None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -6,12 +6,13 @@ would do. A plan with a conflict writes nothing at all: every file stays as it w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from mlci import __version__
-from mlci.files import read_text_or_none, sha256_text, write_atomic
+from mlci.files import owned_path_problem, read_text_or_none, sha256_text, write_atomic
 from mlci.manifest import MANIFEST, Manifest
 from mlci.markers import has_header
 from mlci.plan_dvc import DesiredPipeline, plan_dvc_yaml
@@ -19,6 +20,10 @@ from mlci.render.dvcyaml import DVC_YAML, content_digest, render_sections, rende
 from mlci.render.workflows import render_workflows
 from mlci.spec.load import Project
 from mlci.spec.schema import EDITOR_SCHEMA, editor_schema_text
+
+# The only files mlci ever writes whole, and so the only ones it may delete: the manifest is
+# a committed file any pull request can edit, so a path it lists is a hint, never an order.
+OWNED_FILE = re.compile(r"\.github/workflows/mlci-[a-z0-9-]+\.yml|\.mlci/[a-z0-9-]+\.json")
 
 
 class Action(str, Enum):
@@ -89,6 +94,8 @@ def _change(path: str, old: str | None, new: str | None) -> FileChange:
 def _plan_whole_file(
     root: Path, path: str, text: str, manifest: Manifest, force: bool
 ) -> FileChange:
+    if problem := owned_path_problem(root, path):
+        return FileChange(path, Action.CONFLICT, None, text, f"{problem}; nothing was written")
     old = read_text_or_none(root / path)
     if old is None or old == text:
         return _change(path, old, text)
@@ -118,10 +125,12 @@ def _plan_removals(
 ) -> list[FileChange]:
     changes = []
     for path, digest in sorted(manifest.files.items()):
-        if path in generated:
-            continue
+        if path in generated or not OWNED_FILE.fullmatch(path):
+            continue  # not a name mlci writes: whatever the manifest says, never touched
+        if owned_path_problem(root, path) is not None:
+            continue  # a link, a device, a huge file: not something mlci wrote
         old = read_text_or_none(root / path)
-        if old is None:
+        if old is None or not has_header(old):
             continue
         if force or sha256_text(old) == digest:
             changes.append(FileChange(path, Action.DELETE, old, None))
@@ -142,6 +151,8 @@ def _plan_removals(
 def _plan_dvc_yaml(
     root: Path, desired: DesiredPipeline, manifest: Manifest, force: bool
 ) -> FileChange:
+    if problem := owned_path_problem(root, DVC_YAML):
+        return FileChange(DVC_YAML, Action.CONFLICT, None, None, problem)
     old = read_text_or_none(root / DVC_YAML)
     plan = plan_dvc_yaml(old, desired, manifest, force)
     if plan.problems:
@@ -150,6 +161,8 @@ def _plan_dvc_yaml(
 
 
 def _plan_manifest(root: Path, manifest: Manifest) -> FileChange:
+    if problem := owned_path_problem(root, MANIFEST):
+        return FileChange(MANIFEST, Action.CONFLICT, None, manifest.to_text(), problem)
     return _change(MANIFEST, read_text_or_none(root / MANIFEST), manifest.to_text())
 
 

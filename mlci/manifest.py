@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlci.errors import UsageError
+from mlci.files import owned_path_problem
 
 MANIFEST = ".mlci/manifest.json"
 _NOTE = "Written by `mlci generate`: digests of what it generated. Commit this file."
@@ -60,6 +61,8 @@ class Manifest:
     @classmethod
     def read(cls, root: Path) -> Manifest:
         path = root / MANIFEST
+        if problem := owned_path_problem(root, MANIFEST):
+            raise UsageError(f"{MANIFEST} {problem}; restore it from git or delete it")
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +34,11 @@ Revision = str | None  # a commit SHA; None is the workspace
 ParamValue = Value | None | list[Any]
 MetricsState = Literal["found", "absent", "not-in-cache", "unreadable", "no-pipeline"]
 OUTPUT_SECTIONS = ("outs", "metrics", "plots")
+# What an md5 in dvc.lock must look like before it becomes a path into the cache: a pull
+# request controls dvc.lock, and `../../etc/passwd` is not an md5.
+OBJECT_NAME = re.compile(r"[0-9a-f]{32}(\.dir)?")
+FILE_OBJECT_NAME = re.compile(r"[0-9a-f]{32}")
+MAX_OBJECT_BYTES = 64 << 20  # a metrics file far larger than this is not one
 DEFAULT_PARAMS = "params.yaml"
 
 
@@ -344,6 +351,9 @@ class RevisionReader:
         if out.md5 is None:
             yield MetricsRead(path, "absent", message=f"dvc.lock records no md5 for {out.path}")
             return
+        if not OBJECT_NAME.fullmatch(out.md5):
+            yield _bad_md5(path, out.md5)
+            return
         if not out.md5.endswith(".dir"):
             yield self._object_read(path, out.md5, out.legacy)
             return
@@ -362,6 +372,8 @@ class RevisionReader:
                 yield self._object_read(f"{out.path}/{relpath}", str(entry.get("md5")), out.legacy)
 
     def _object_read(self, path: str, md5: str, legacy: bool) -> MetricsRead:
+        if not FILE_OBJECT_NAME.fullmatch(md5):
+            return _bad_md5(path, md5)
         found = self._object(md5, legacy)
         if found is None:
             return self._not_in_cache(path, md5)
@@ -379,13 +391,12 @@ class RevisionReader:
 
     def _object(self, md5: str, legacy: bool) -> tuple[str, bytes] | None:
         """(store kind, content) of a DVC object, from the cache or a local remote."""
-        name = md5.removesuffix(".unpacked")
+        assert OBJECT_NAME.fullmatch(md5), md5  # checked by the callers: it becomes a path
         for kind, store in self.stores():
             base = store if legacy else store / "files" / "md5"
-            try:
-                return kind, (base / name[:2] / name[2:]).read_bytes()
-            except OSError:
-                continue
+            content = _read_object(base / md5[:2] / md5[2:])
+            if content is not None:
+                return kind, content
         return None
 
     def stores(self) -> list[tuple[str, Path]]:
@@ -561,6 +572,29 @@ def flatten_params(data: Mapping[Any, Any], prefix: str = "") -> dict[str, Param
         else:  # dates and other YAML types: compared and shown as text
             flat[name] = str(value)
     return flat
+
+
+def _bad_md5(path: str, md5: str) -> MetricsRead:
+    shown = md5 if len(md5) <= 80 else md5[:77] + "..."
+    message = (
+        f"dvc.lock records {shown!r} as the md5 of {path}, which is not an md5 (32 hex "
+        "digits): the lock file was edited by hand or damaged; nothing was read for it"
+    )
+    return MetricsRead(path, "unreadable", message=message)
+
+
+def _read_object(path: Path) -> bytes | None:
+    """A cache object's bytes: a regular file of a sane size, never a link, FIFO or device."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OBJECT_BYTES:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _parse(path: str, content: bytes, source: str) -> MetricsRead:
