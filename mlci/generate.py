@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 
 from mlci import __version__
-from mlci.files import owned_path_problem, read_text_or_none, sha256_text, write_atomic
+from mlci.files import owned_path_problem, read_text_or_none, sha256_text
 from mlci.manifest import MANIFEST, Manifest
 from mlci.markers import has_header
 from mlci.plan_dvc import DesiredPipeline, plan_dvc_yaml
@@ -20,6 +20,7 @@ from mlci.render.dvcyaml import DVC_YAML, content_digest, render_sections, rende
 from mlci.render.workflows import render_workflows
 from mlci.spec.load import Project
 from mlci.spec.schema import EDITOR_SCHEMA, editor_schema_text
+from mlci.write_set import finish_interrupted, write_set
 
 # The only files mlci ever writes whole, and so the only ones it may delete: the manifest is
 # a committed file any pull request can edit, so a path it lists is a hint, never an order.
@@ -66,6 +67,8 @@ class Plan:
 
 def plan_generation(project: Project, *, force: bool = False) -> Plan:
     root = project.root
+    # A set an interrupted run committed to is finished first: plan against whole sets only.
+    finish_interrupted(root)
     manifest = Manifest.read(root)
     # Files mlci writes whole (as opposed to dvc.yaml, which it shares with the user).
     whole_files = {**render_workflows(project.spec), EDITOR_SCHEMA: editor_schema_text()}
@@ -167,13 +170,11 @@ def _plan_manifest(root: Path, manifest: Manifest) -> FileChange:
 
 
 def apply_plan(root: Path, plan: Plan) -> None:
-    """Write a conflict-free plan: files first, the manifest last, each write atomic."""
+    """Write a conflict-free plan, all or nothing (see mlci.write_set)."""
     if plan.conflicts:
         raise ValueError("a plan with conflicts must not be applied")
-    ordered = sorted(plan.pending, key=lambda c: c.path == MANIFEST)
-    for change in ordered:
-        target = root / change.path
-        if change.action is Action.DELETE:
-            target.unlink(missing_ok=True)
-        elif change.new is not None:
-            write_atomic(target, change.new)
+    writes = {
+        c.path: c.new for c in plan.pending if c.action is not Action.DELETE and c.new is not None
+    }
+    deletes = [c.path for c in plan.pending if c.action is Action.DELETE]
+    write_set(root, writes, deletes)

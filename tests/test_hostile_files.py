@@ -127,3 +127,87 @@ def test_an_md5_in_dvc_lock_never_becomes_a_path_out_of_the_cache(
     result = repo.mlci("diff", "HEAD", "--format", "json", capsys=capsys)
     assert "0.123456" not in result.out + result.err
     assert "which is not an md5 (32 hex digits)" in result.out
+
+
+# --- all or nothing ----------------------------------------------------------------------------
+
+
+def _generated(project: Repo) -> dict[str, str]:
+    names = ["dvc.yaml", MANIFEST, PR, ".github/workflows/mlci-main.yml"]
+    return {name: project.read(name) for name in names}
+
+
+def _leftovers(project: Repo) -> list[str]:
+    return sorted(
+        p.relative_to(project.root).as_posix()
+        for p in project.root.rglob("*")
+        if p.name.endswith((".tmp", ".mlci-staged")) and ".git" not in p.parts
+    )
+
+
+def test_an_interrupted_generate_leaves_the_old_set_or_finishes_the_new_one(
+    project: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlci import write_set
+
+    assert project.mlci("generate", capsys=capsys).code == 0
+    old = _generated(project)
+    spec = project.read("mlci.yaml").replace("cmd: python train.py", "cmd: python train.py --v2")
+    project.write({"mlci.yaml": spec})
+
+    # Stopped while staging: nothing committed, the old set stays whole.
+    real_write = write_set.write_atomic
+    calls = iter(range(100))
+
+    def stop_on_second(path: Path, text: str) -> None:
+        if next(calls) == 1:
+            raise KeyboardInterrupt
+        real_write(path, text)
+
+    monkeypatch.setattr(write_set, "write_atomic", stop_on_second)
+    assert project.mlci("generate", capsys=capsys).code == 130
+    assert _generated(project) == old and _leftovers(project) == []
+
+    # Stopped after the commit point, one rename done: the next run finishes the set.
+    monkeypatch.setattr(write_set, "write_atomic", real_write)
+    real_replace = Path.replace
+    renames = iter(range(100))
+
+    def stop_after_first(self: Path, target: Path) -> Path:
+        # Only the renames of staged files into place count (staging renames too).
+        if self.name.endswith(".mlci-staged") and next(renames) == 1:
+            raise KeyboardInterrupt
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", stop_after_first)
+    assert project.mlci("generate", capsys=capsys).code == 130
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert _generated(project) != old  # a mix, for now: the journal says how to finish
+    again = project.mlci("generate", capsys=capsys)
+    assert again.code == 0, again.err
+    assert "everything is up to date" in again.out  # the rerun only had to finish the set
+    assert "cmd: python train.py --v2" in project.read("dvc.yaml")
+    assert project.mlci("generate", "--check", capsys=capsys).code == 0
+    assert _leftovers(project) == []
+
+
+def test_a_second_generate_waits_for_the_first(project: Repo) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from mlci.write_set import exclusive
+
+    with exclusive(project.root):
+        other = subprocess.Popen(
+            [sys.executable, "-m", "mlci", "-C", str(project.root), "generate"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2)
+        assert other.poll() is None  # waiting for the lock, not writing
+        assert not (project.root / "dvc.yaml").exists()
+    _, err = other.communicate(timeout=60)
+    assert other.returncode == 0, err
+    assert (project.root / "dvc.yaml").exists()
