@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
 
 from mlci import __version__
 from mlci.markers import HEADER_TAG, REGENERATE_HINT
 from mlci.render.overrides import apply_key_overrides
 from mlci.render.pins import PINS
+from mlci.render.security import RULES, Finding, findings
 from mlci.render.templating import render, yaml_flow, yaml_string
 from mlci.spec.model import Spec, WorkflowName
 
@@ -66,7 +68,7 @@ def render_workflows(spec: Spec) -> dict[str, str]:
     return {kind.file: render_workflow(spec, kind) for kind in KINDS}
 
 
-def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
+def render_workflow(spec: Spec, kind: WorkflowKind, *, with_set: bool = True) -> str:
     context = {
         **_context(spec),
         **_environment(spec, kind.key),
@@ -80,8 +82,50 @@ def render_workflow(spec: Spec, kind: WorkflowKind) -> str:
         steps.append(render(f"workflows/steps/{template}.yml.j2", **context).rstrip())
         steps.extend(extras.get(("after", point), []))
     text = render(kind.template, steps=steps, **context)
+    if not with_set:
+        return text
     overrides = [o for o in spec.overrides.set if o.workflow in ("all", kind.key)]
-    return apply_key_overrides(text, overrides) if overrides else text
+    if not overrides:
+        return text
+    text = apply_key_overrides(text, overrides)
+    return _with_accepted_risks(text, spec, kind.key)
+
+
+def _with_accepted_risks(text: str, spec: Spec, kind: WorkflowName) -> str:
+    """Say at the top, where a reviewer reads first, which risks the spec accepts."""
+    lines = [
+        f"# RISK ACCEPTED in mlci.yaml (overrides.set[{index}], {override.path}): "
+        + "; ".join(f"{rule}: {RULES[rule]}" for rule in override.accept_risk)
+        for index, override in enumerate(spec.overrides.set)
+        if override.accept_risk and override.workflow in ("all", kind)
+    ]
+    if not lines:
+        return text
+    head, _, rest = text.partition("\n")
+    second, _, rest = rest.partition("\n")
+    return "\n".join([head, second, *lines, rest])
+
+
+def override_findings(spec: Spec) -> list[tuple[int, str, Finding]]:
+    """(index in overrides.set, workflow file, finding) for every rule an override breaks
+    in the rendered workflow and does not accept by name."""
+    found = []
+    safe = YAML(typ="safe")
+    for kind in KINDS:
+        current = render_workflow(spec, kind, with_set=False)
+        seen = findings(safe.load(current))
+        for index, override in enumerate(spec.overrides.set):
+            if override.workflow not in ("all", kind.key):
+                continue
+            current = apply_key_overrides(current, [override])
+            new = findings(safe.load(current)) - seen
+            seen |= new
+            found += [
+                (index, kind.file, f)
+                for f in sorted(new, key=str)
+                if f.rule not in override.accept_risk
+            ]
+    return found
 
 
 def _environment(spec: Spec, kind: WorkflowName) -> dict[str, Any]:

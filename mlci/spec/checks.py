@@ -116,6 +116,8 @@ class SpecChecker:
         self.check_cycles()
         self.check_ci_expressions()
         self.check_overrides()
+        if not self.problems:  # rendering needs a spec whose references hold
+            self.check_rendered_workflows()
         return self.problems
 
     def check_stage_names(self) -> None:
@@ -278,11 +280,31 @@ class SpecChecker:
             parts = override.path.split(".")
             if not all(parts):
                 self.report(("overrides", "set", i, "path"), "empty part in the dotted path")
-            elif parts[0] == "on" and "pull_request_target" in parts:
-                self.report(
-                    ("overrides", "set", i, "path"),
-                    "pull_request_target runs fork code with write access; it is not allowed",
-                )
+
+    def check_rendered_workflows(self) -> None:
+        """The rules hold for what is written: render, apply each override, check."""
+        if not self.spec.overrides.set:
+            return
+        from mlci.errors import UsageError
+        from mlci.render.workflows import override_findings
+
+        try:
+            broken = override_findings(self.spec)
+        except UsageError:
+            return  # a path that cannot be set: generate says so in its own words
+        files: dict[tuple[int, str], list[str]] = {}
+        rules: dict[tuple[int, str], str] = {}
+        for index, file, finding in broken:
+            files.setdefault((index, str(finding)), []).append(file)
+            rules[(index, str(finding))] = finding.rule
+        for (index, finding_text), where in files.items():
+            rule = rules[(index, finding_text)]
+            self.report(
+                ("overrides", "set", index),
+                f"this override makes {' and '.join(where)} break a security rule: "
+                f"{finding_text}; remove it, or accept that risk on purpose with "
+                f"`accept_risk: [{rule}]`",
+            )
 
     def check_step(self, at: KeyPath, step: dict[str, object]) -> None:
         for key in step:

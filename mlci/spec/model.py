@@ -356,6 +356,17 @@ class StepInsertion(Model):
         return self
 
 
+SecurityRule = Literal[
+    "trigger",
+    "permissions",
+    "pin",
+    "expression-in-script",
+    "secrets",
+    "credentials",
+    "cache-in-privileged-job",
+]
+
+
 class KeyOverride(Model):
     """Set any key of a generated workflow, by dotted path."""
 
@@ -363,6 +374,8 @@ class KeyOverride(Model):
     path: str
     """Dotted path, e.g. `jobs.reproduce.runs-on`."""
     value: Any
+    accept_risk: tuple[SecurityRule, ...] = ()
+    """Security rules this override may break, accepted on purpose: the workflow says so."""
 
 
 class Overrides(Model):

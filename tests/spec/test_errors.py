@@ -939,10 +939,10 @@ def test_secrets_in_override_env(problems: SpecProblems) -> None:
 
 def test_override_set_pull_request_target(problems: SpecProblems) -> None:
     text = edit(append="overrides:\n  set:\n    - path: on.pull_request_target\n      value: {}\n")
-    assert problems(text) == [
-        "mlci.yaml:30:13: overrides.set[0].path: pull_request_target runs fork code with write "
-        "access; it is not allowed"
-    ]
+    (problem,) = problems(text)
+    assert problem.startswith("mlci.yaml:30:7: overrides.set[0]: this override makes ")
+    assert "mlci-pr.yml and .github/workflows/mlci-main.yml break a security rule: " in problem
+    assert "on.pull_request_target: breaks the rule 'trigger'" in problem
 
 
 def test_override_set_empty_path_part(problems: SpecProblems) -> None:

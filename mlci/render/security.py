@@ -1,0 +1,108 @@
+"""The security rules, checked on a rendered workflow: what is written, not what was typed.
+
+`overrides.set` can change any key, so checking the spec's own fields is not enough: each
+rule here reads the final workflow. `mlci validate` (through the spec checks) renders every
+workflow, applies the overrides one at a time, and names the override that breaks a rule,
+unless that override accepts the rule's risk by name (`accept_risk: [rule]`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+RULES = {
+    "trigger": "no pull_request_target or workflow_run trigger (they run fork code with secrets)",
+    "permissions": "permissions: {} at the top; jobs name their scopes, read unless mlci's own",
+    "pin": "every action pinned to a full commit SHA (owner/repo@<40 hex>)",
+    "expression-in-script": "no ${{ }} in run:, shell: or a script input (script injection)",
+    "secrets": "secrets referenced one by one: no toJSON(secrets), secrets[...] or inherit",
+    "credentials": "checkout with persist-credentials: false, and never of a pull request's head",
+    "cache-in-privileged-job": "no cache in a job that may write (cache poisoning)",
+}
+# Scopes mlci's own jobs may write: the pull-request report's comment.
+WRITABLE_SCOPES = frozenset({"pull-requests"})
+PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|docker://[^@\s]+@sha256:[0-9a-f]{64}|\./.*")
+_SECRETS = re.compile(r"toJSON\(\s*secrets\s*\)|secrets\s*\[|secrets:\s*inherit", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    where: str
+    """Dotted path in the workflow, e.g. `jobs.reproduce.steps.3.run`."""
+
+    def __str__(self) -> str:
+        return f"{self.where}: breaks the rule {self.rule!r} ({RULES[self.rule]})"
+
+
+def findings(workflow: Mapping[str, Any]) -> set[Finding]:
+    found: set[Finding] = set()
+    triggers = workflow.get("on")
+    names = set(triggers) if isinstance(triggers, Mapping) else {str(triggers)}
+    if isinstance(triggers, list):
+        names = {str(t) for t in triggers}
+    for bad in sorted(names & {"pull_request_target", "workflow_run"}):
+        found.add(Finding("trigger", f"on.{bad}"))
+    if workflow.get("permissions") != {}:
+        found.add(Finding("permissions", "permissions"))
+    for text_path, text in _strings(workflow, ()):
+        if _SECRETS.search(text):
+            found.add(Finding("secrets", text_path))
+    jobs = workflow.get("jobs")
+    for name, job in jobs.items() if isinstance(jobs, Mapping) else ():
+        if isinstance(job, Mapping):
+            found |= _job_findings(f"jobs.{name}", job)
+    return found
+
+
+def _job_findings(at: str, job: Mapping[str, Any]) -> set[Finding]:
+    found: set[Finding] = set()
+    permissions = job.get("permissions")
+    writes = False
+    if isinstance(permissions, Mapping):
+        for scope, level in permissions.items():
+            if str(level) == "write":
+                writes = True
+                if scope not in WRITABLE_SCOPES:
+                    found.add(Finding("permissions", f"{at}.permissions.{scope}"))
+    elif permissions is not None:
+        found.add(Finding("permissions", f"{at}.permissions"))  # write-all, read-all
+        writes = True
+    steps = job.get("steps")
+    for index, step in enumerate(steps if isinstance(steps, list) else ()):
+        if not isinstance(step, Mapping):
+            continue
+        where = f"{at}.steps.{index}"
+        uses = str(step.get("uses", ""))
+        if uses and not PINNED.fullmatch(uses):
+            found.add(Finding("pin", f"{where}.uses"))
+        given = step.get("with")
+        inputs: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        for key, value in (("run", step.get("run")), ("shell", step.get("shell"))):
+            if isinstance(value, str) and "${{" in value:
+                found.add(Finding("expression-in-script", f"{where}.{key}"))
+        if isinstance(inputs.get("script"), str) and "${{" in inputs["script"]:
+            found.add(Finding("expression-in-script", f"{where}.with.script"))
+        if uses.startswith("actions/checkout@"):
+            if inputs.get("persist-credentials") is not False:
+                found.add(Finding("credentials", f"{where}.with.persist-credentials"))
+            if "head" in str(inputs.get("ref", "")) or "head" in str(inputs.get("repository", "")):
+                found.add(Finding("credentials", f"{where}.with.ref"))
+        if writes and uses.startswith("actions/cache@"):
+            found.add(Finding("cache-in-privileged-job", f"{where}.uses"))
+    return found
+
+
+def _strings(node: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    if isinstance(node, str):
+        yield ".".join(path), node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield ".".join((*path, str(key))), str(key)
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, str(index)))

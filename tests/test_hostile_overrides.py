@@ -1,0 +1,78 @@
+"""`overrides.set` can change any key of a generated workflow; the security rules still hold
+for what is written. Each case is an attack `mlci validate` used to call valid."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import MINIMAL_SPEC, Repo
+from tests.workflow_checks import structural_problems, zizmor
+
+PR = ".github/workflows/mlci-pr.yml"
+ATTACKS = {
+    "trigger": ("on.pull_request_target", {}),
+    "permissions": ("permissions", "write-all"),
+    "job-permissions": ("jobs.reproduce.permissions", "write-all"),
+    "pin": ("jobs.reproduce.steps.0.uses", "actions/checkout@v4"),
+    "expression-in-script": (
+        "jobs.reproduce.steps.4.run",
+        "echo ${{ github.event.pull_request.title }}",
+    ),
+    "credentials": ("jobs.reproduce.steps.0.with.persist-credentials", True),
+    "checkout-of-the-head": (
+        "jobs.reproduce.steps.0.with.ref",
+        "${{ github.event.pull_request.head.sha }}",
+    ),
+    "secrets": ("env.EVERYTHING", "${{ toJSON(secrets) }}"),
+}
+RULE = {"job-permissions": "permissions", "checkout-of-the-head": "credentials"}
+
+
+def _spec(path: str, value: object, accept: str | None = None) -> str:
+    override = {"workflow": "pr", "path": path, "value": value}
+    if accept:
+        override["accept_risk"] = [accept]
+    return MINIMAL_SPEC + f"overrides:\n  set:\n    - {json.dumps(override)}\n"
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_an_override_that_breaks_a_security_rule_is_a_spec_error(
+    project: Repo, capsys: pytest.CaptureFixture[str], attack: str
+) -> None:
+    path, value = ATTACKS[attack]
+    rule = RULE.get(attack, attack)
+    project.write({"mlci.yaml": _spec(path, value)})
+    result = project.mlci("validate", capsys=capsys)
+    assert result.code == 2, result.out
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("mlci.yaml:") and ": overrides.set[0]: " in line
+    assert f"breaks the rule {rule!r}" in line and f"accept_risk: [{rule}]" in line
+    assert project.mlci("generate", capsys=capsys).code == 2
+    assert not (project.root / PR).exists()  # nothing written
+
+
+@pytest.mark.slow
+def test_an_accepted_risk_is_written_where_a_reviewer_reads_first(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, value = ATTACKS["permissions"]
+    project.write({"mlci.yaml": _spec(path, value, accept="permissions")})
+    result = project.mlci("generate", capsys=capsys)
+    assert result.code == 0, result.err
+    workflow = project.read(PR)
+    assert workflow.splitlines()[2].startswith(
+        "# RISK ACCEPTED in mlci.yaml (overrides.set[0], permissions): permissions:"
+    )
+    assert "permissions: write-all" in workflow
+    # The checks that guard every workflow do see the accepted risk.
+    assert "top-level permissions must be {}" in structural_problems(workflow)
+    assert zizmor(project.root / PR).returncode != 0
+
+
+def test_an_override_within_the_rules_stays_valid(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mlci.yaml": _spec("jobs.reproduce.timeout-minutes", 30)})
+    assert project.mlci("validate", capsys=capsys).code == 0
