@@ -76,3 +76,33 @@ def test_an_override_within_the_rules_stays_valid(
 ) -> None:
     project.write({"mlci.yaml": _spec("jobs.reproduce.timeout-minutes", 30)})
     assert project.mlci("validate", capsys=capsys).code == 0
+
+
+@pytest.mark.parametrize("labels", ["Self-Hosted", "[linux, gpu-box]", "[self-hosted, X64]"])
+def test_forks_never_reach_a_runner_that_is_not_githubs(
+    project: Repo, capsys: pytest.CaptureFixture[str], labels: str
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + f"ci:\n  runs_on: {labels}\n"})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    guard = "if: github.event.pull_request.head.repo.full_name == github.repository"
+    assert guard in project.read(PR)
+
+
+def test_githubs_own_runners_need_no_fork_guard(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + "ci:\n  runs_on: ubuntu-24.04\n"})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    assert "head.repo.full_name == github.repository" not in project.read(PR)
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["ci:\n  runs_on: ['${{ inputs.runner }}']\n", "overrides:\n  runs_on: {pr: ['a b']}\n"],
+)
+def test_a_runner_label_takes_no_expression(
+    project: Repo, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    project.write({"mlci.yaml": MINIMAL_SPEC + where})
+    result = project.mlci("validate", capsys=capsys)
+    assert result.code == 2 and "is not a runner label" in result.err

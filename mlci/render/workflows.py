@@ -7,6 +7,7 @@ them, and so that later features add a step by adding a template and a point.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -173,9 +174,15 @@ def _context(spec: Spec) -> dict[str, Any]:
     }
 
 
+# GitHub's own runner images; any other label (whatever its case) may be someone's machine.
+GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[a-z0-9.-]+")
+
+
 def _runner(spec: Spec, kind: WorkflowName) -> dict[str, Any]:
     labels = spec.overrides.runs_on.get(kind, spec.ci.runs_on)
-    self_hosted = "self-hosted" in labels
+    # Code from forks must never reach a machine that is not GitHub's: a custom label can
+    # name a self-hosted runner as well as `self-hosted` can, so only GitHub's images pass.
+    self_hosted = not all(GITHUB_HOSTED.fullmatch(label) for label in labels)
     text = yaml_string(labels[0]) if len(labels) == 1 else yaml_flow(list(labels))
     if self_hosted:
         # The spec chose its own runners on purpose; say so where auditors look.

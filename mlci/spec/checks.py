@@ -27,6 +27,7 @@ STEP_KEYS = (
     "timeout-minutes",
 )
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RUNNER_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _USES = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@(?P<ref>[^\s]+)$")
 
 
@@ -116,6 +117,7 @@ class SpecChecker:
         self.check_cycles()
         self.check_ci_expressions()
         self.check_overrides()
+        self.check_runner_labels()
         if not self.problems:  # rendering needs a spec whose references hold
             self.check_rendered_workflows()
         return self.problems
@@ -259,6 +261,23 @@ class SpecChecker:
                     "no ${{ }} expressions here: mlci writes this value into the workflow as "
                     "plain text; use `overrides:` for steps that need expressions",
                 )
+
+    def check_runner_labels(self) -> None:
+        """Labels land in `runs-on:`; an expression there would choose the runner at run time."""
+        labelled: list[tuple[KeyPath, tuple[str, ...]]] = [
+            (("ci", "runs_on"), self.spec.ci.runs_on)
+        ]
+        labelled += [
+            (("overrides", "runs_on", k), v) for k, v in self.spec.overrides.runs_on.items()
+        ]
+        for at, labels in labelled:
+            for index, label in enumerate(labels):
+                if not RUNNER_LABEL.fullmatch(label):
+                    self.report(
+                        (*at, index),
+                        f"{label!r} is not a runner label: letters, digits, '.', '_' and '-' "
+                        "only (no ${{ }} expressions, no spaces)",
+                    )
 
     def check_overrides(self) -> None:
         for name, value in self.spec.overrides.env.items():
