@@ -46,9 +46,11 @@ def test_an_override_that_breaks_a_security_rule_is_a_spec_error(
     project.write({"mlci.yaml": _spec(path, value)})
     result = project.mlci("validate", capsys=capsys)
     assert result.code == 2, result.out
-    (line,) = result.err.strip().splitlines()
-    assert line.startswith("mlci.yaml:") and ": overrides.set[0]: " in line
-    assert f"breaks the rule {rule!r}" in line and f"accept_risk: [{rule}]" in line
+    lines = result.err.strip().splitlines()
+    assert all(line.startswith("mlci.yaml:") and ": overrides.set[0]: " in line for line in lines)
+    assert any(
+        f"breaks the rule {rule!r}" in line and f"accept_risk: [{rule}]" in line for line in lines
+    )
     assert project.mlci("generate", capsys=capsys).code == 2
     assert not (project.root / PR).exists()  # nothing written
 
@@ -69,6 +71,29 @@ def test_an_accepted_risk_is_written_where_a_reviewer_reads_first(
     # The checks that guard every workflow do see the accepted risk.
     assert "top-level permissions must be {}" in structural_problems(workflow)
     assert zizmor(project.root / PR).returncode != 0
+
+
+def test_mlcis_own_workflows_break_no_rule(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ruamel.yaml import YAML
+
+    from mlci.render.security import findings
+
+    assert project.mlci("generate", capsys=capsys).code == 0
+    for name in ("mlci-pr.yml", "mlci-main.yml"):
+        text = (project.root / ".github/workflows" / name).read_text()
+        assert findings(YAML(typ="safe").load(text)) == set(), name
+
+
+def test_a_cache_in_a_job_that_may_write_is_refused(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mlci.yaml": _spec("jobs.reproduce.permissions.contents", "write")})
+    result = project.mlci("validate", capsys=capsys)
+    assert result.code == 2
+    assert "breaks the rule 'cache-in-privileged-job'" in result.err
+    assert "breaks the rule 'permissions'" in result.err
 
 
 def test_an_override_within_the_rules_stays_valid(

@@ -64,10 +64,10 @@ def _job_findings(at: str, job: Mapping[str, Any]) -> set[Finding]:
     writes = False
     if isinstance(permissions, Mapping):
         for scope, level in permissions.items():
-            if str(level) == "write":
+            # Writing a pull request's comment is not a privilege a poisoned cache could use.
+            if str(level) == "write" and scope not in WRITABLE_SCOPES:
                 writes = True
-                if scope not in WRITABLE_SCOPES:
-                    found.add(Finding("permissions", f"{at}.permissions.{scope}"))
+                found.add(Finding("permissions", f"{at}.permissions.{scope}"))
     elif permissions is not None:
         found.add(Finding("permissions", f"{at}.permissions"))  # write-all, read-all
         writes = True
