@@ -7,7 +7,7 @@ Every metric row says, in plain words, why a side has no value; none is ever lef
                            for the better or the worse in the spec's direction
     unchanged              equal (within the tolerance for a declared metric)
     no-direction           changed, but mlci.yaml does not say which way is better
-    not-a-number           a declared metric whose values are not numbers
+    not-a-number           a declared metric whose values are not (finite) numbers
     no-baseline            the base cannot give a value: no pipeline there, no metrics files,
                            or a declared metrics file that was never committed
     new                    the base's pipeline did not have this metric (a new key or file)
@@ -377,7 +377,8 @@ def _verdict(
         return "not-a-number" if rule is not None else "no-direction"
     if rule is None:
         return "unchanged" if change == 0 else "no-direction"
-    if math.isnan(change):  # NaN on a side, or inf - inf: no way to say better or worse
+    if not all(math.isfinite(v) for v in (old, new, change)):  # type: ignore[arg-type]
+        # NaN or an infinity on a side: no evaluation honestly got better by infinitely much.
         return "not-a-number"
     if abs(change) <= rule.tolerance:
         return "unchanged"

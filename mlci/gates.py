@@ -11,7 +11,9 @@ warn, fail) and a one-line reason. What each part of a rule means:
                         in `mlci diff` (for both regression limits)
     max_regression_pct  the same in percent of |base|; from a base of 0 any regression is
                         infinitely large in percent, so it fails (no change passes). A base
-                        or target that is not a number (text, NaN) fails either limit
+                        or target that is not a number (text, NaN) fails either limit; a
+                        target of NaN or ±Infinity fails every metric rule, presence alone
+                        included (no evaluation yields an infinite accuracy)
     required            (default true) a target without the metric (removed, not produced,
                         unreadable) fails the rule; when false the rule passes instead, or
                         warns when the metric is there but cannot be read
@@ -184,8 +186,12 @@ def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, base: str) ->
     if row is None or row.new_missing is not None:
         return _absent(rule, name, row)
     value = _real(row.new)
-    if not _limits(rule):
-        parts: list[_Part] = []  # a rule of presence alone
+    if isinstance(row.new, float) and not math.isfinite(row.new):
+        parts: list[_Part] = [
+            _Part("a finite number", "fail", f"{name} is {number(row.new)}, not a finite number")
+        ]
+    elif not _limits(rule):
+        parts = []  # a rule of presence alone
     elif value is None:
         parts = [_Part("a number", "fail", f"{name} is {number(row.new)}, not a number")]
     else:
@@ -343,8 +349,8 @@ def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) ->
 
 
 def _real(value: Value | None) -> float | None:
-    """The value as a number to compare with limits; None for text, booleans and NaN."""
-    if not is_number(value) or (isinstance(value, float) and math.isnan(value)):
+    """The value as a number to compare with limits; None for text, booleans, NaN and ±inf."""
+    if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
         return None
     assert isinstance(value, (int, float))
     return float(value)

@@ -94,7 +94,7 @@ def judge(old: dict[str, Any] | None, new: dict[str, Any] | None, **rule: Any) -
         ),
         # Not a number: no limit can hold.
         ({"min": 0.1}, 0.5, "n/a", "fail", "a number", "acc is n/a, not a number"),
-        ({"min": 0.1}, 0.5, float("nan"), "fail", "a number", "not a number"),
+        ({"min": 0.1}, 0.5, float("nan"), "fail", "a finite number", "not a finite number"),
         ({"max_regression": 0.1}, "n/a", 0.5, "fail", "comparable with main", "n/a -> 0.5"),
     ],
 )
@@ -717,3 +717,22 @@ def test_no_rules_pass_and_say_so(repo: Repo, capsys: pytest.CaptureFixture[str]
     result = repo.mlci("gate", "HEAD", "--rules", "deploy", capsys=capsys)
     assert result.code == 0
     assert "passed: mlci.yaml has no deploy rules (gates.deploy), nothing to check" in result.out
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        GateRule(metric="acc"),
+        GateRule(metric="acc", min=0.1),
+        GateRule(metric="acc", max=2),
+        GateRule(metric="acc", max_regression=0.01),
+        GateRule(metric="acc", max_regression_pct=1),
+    ],
+)
+def test_nan_and_infinities_never_pass_as_improved(value: float, rule: GateRule) -> None:
+    comparison = compare(side("main", {"acc": 0.5}), side("workspace", {"acc": value}), DECLARED)
+    assert comparison.metrics[0].verdict == "not-a-number"
+    (result,) = evaluate([rule], comparison, None).results
+    assert result.verdict == "fail"
+    assert "not a finite number" in result.reason
