@@ -403,3 +403,16 @@ def test_an_install_that_skips_the_pinned_mlci_is_warned_about(
     result = project.mlci("generate", capsys=capsys)
     assert result.code == 0
     assert 'ci.install does not install "$MLCI_REQUIREMENT"' in result.err
+
+
+def test_an_added_step_keeps_its_strings_as_strings_for_githubs_yaml(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the property test: PyYAML wrote `run: 0E0`, which YAML 1.2 reads as 0.0."""
+    from ruamel.yaml import YAML
+
+    step = "  steps:\n    - before: checkout\n      steps: [{name: step, run: '0E0'}]\n"
+    project.write({"mlci.yaml": MINIMAL_SPEC + "overrides:\n" + step})
+    assert project.mlci("generate", capsys=capsys).code == 0
+    workflow = YAML(typ="safe").load(project.read(PR))
+    assert workflow["jobs"]["reproduce"]["steps"][0] == {"name": "step", "run": "0E0"}

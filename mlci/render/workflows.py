@@ -7,12 +7,12 @@ them, and so that later features add a step by adding a template and a point.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 
 from mlci import __version__
@@ -203,6 +203,16 @@ def _extra_steps(spec: Spec, kind: str) -> dict[tuple[str, str], list[str]]:
 
 
 def _step_yaml(step: Mapping[str, Any]) -> str:
-    """One user step as a block-style list item, indented to sit under `steps:`."""
-    text = yaml.safe_dump([dict(step)], sort_keys=False, default_flow_style=False, width=1000)
+    """One user step as a block-style list item, indented to sit under `steps:`.
+
+    Dumped as YAML 1.2, which GitHub reads: PyYAML (1.1) would leave `run: 0E0` unquoted,
+    and a 1.2 reader then takes the command for the number 0.
+    """
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = False
+    dumper.width = 1000
+    dumper.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    out = io.StringIO()
+    dumper.dump([dict(step)], out)
+    text = out.getvalue()
     return "\n".join(f"      {line}" if line else line for line in text.rstrip().splitlines())
