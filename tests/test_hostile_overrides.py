@@ -26,8 +26,17 @@ ATTACKS = {
         "${{ github.event.pull_request.head.sha }}",
     ),
     "secrets": ("env.EVERYTHING", "${{ toJSON(secrets) }}"),
+    "runner": ("jobs.reproduce.runs-on", "${{ github.event.pull_request.title }}"),
+    # A label of one's own machine, set past `ci.runs_on` and so past the fork guard.
+    "runner-not-githubs": ("jobs.reproduce.runs-on", "gpu-box"),
+    "shell": ("jobs.reproduce.steps.4.shell", "bash -c '${{ github.head_ref }}' {0}"),
 }
-RULE = {"job-permissions": "permissions", "checkout-of-the-head": "credentials"}
+RULE = {
+    "job-permissions": "permissions",
+    "checkout-of-the-head": "credentials",
+    "runner-not-githubs": "runner",
+    "shell": "expression-in-script",
+}
 
 
 def _spec(path: str, value: object, accept: str | None = None) -> str:

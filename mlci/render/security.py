@@ -21,10 +21,16 @@ RULES = {
     "secrets": "secrets referenced one by one: no toJSON(secrets), secrets[...] or inherit",
     "credentials": "checkout with persist-credentials: false, and never of a pull request's head",
     "cache-in-privileged-job": "no cache in a job that may write (cache poisoning)",
+    "runner": "runs-on names fixed labels (no ${{ }}), and code from forks runs only on "
+    "GitHub-hosted runners",
 }
 # Scopes mlci's own jobs may write: the pull-request report's comment.
 WRITABLE_SCOPES = frozenset({"pull-requests"})
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|docker://[^@\s]+@sha256:[0-9a-f]{64}|\./.*")
+# GitHub's own runner images; any other label (whatever its case) may be someone's machine.
+GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[a-z0-9.-]+")
+# The job condition that keeps pull requests from forks off a job.
+FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
 _SECRETS = re.compile(r"toJSON\(\s*secrets\s*\)|secrets\s*\[|secrets:\s*inherit", re.IGNORECASE)
 
 
@@ -55,7 +61,27 @@ def findings(workflow: Mapping[str, Any]) -> set[Finding]:
     for name, job in jobs.items() if isinstance(jobs, Mapping) else ():
         if isinstance(job, Mapping):
             found |= _job_findings(f"jobs.{name}", job)
+            if problem := _runner_finding(f"jobs.{name}", job, forks="pull_request" in names):
+                found.add(problem)
     return found
+
+
+def is_github_hosted(labels: list[str] | tuple[str, ...]) -> bool:
+    return all(GITHUB_HOSTED.fullmatch(label) for label in labels)
+
+
+def _runner_finding(at: str, job: Mapping[str, Any], *, forks: bool) -> Finding | None:
+    runs_on = job.get("runs-on")
+    if runs_on is None:
+        return None  # a job calling a reusable workflow: that workflow picks its runner
+    labels = [runs_on] if isinstance(runs_on, str) else runs_on
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        labels = [str(runs_on)]  # a {group:, labels:} mapping: a runner group of your own
+    if any("${{" in label for label in labels):
+        return Finding("runner", f"{at}.runs-on")
+    if forks and not is_github_hosted(labels) and FORK_GUARD not in str(job.get("if", "")):
+        return Finding("runner", f"{at}.if")
+    return None
 
 
 def _job_findings(at: str, job: Mapping[str, Any]) -> set[Finding]:
@@ -73,26 +99,34 @@ def _job_findings(at: str, job: Mapping[str, Any]) -> set[Finding]:
         writes = True
     steps = job.get("steps")
     for index, step in enumerate(steps if isinstance(steps, list) else ()):
-        if not isinstance(step, Mapping):
-            continue
-        where = f"{at}.steps.{index}"
-        uses = str(step.get("uses", ""))
-        if uses and not PINNED.fullmatch(uses):
-            found.add(Finding("pin", f"{where}.uses"))
-        given = step.get("with")
-        inputs: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-        for key, value in (("run", step.get("run")), ("shell", step.get("shell"))):
-            if isinstance(value, str) and "${{" in value:
-                found.add(Finding("expression-in-script", f"{where}.{key}"))
-        if isinstance(inputs.get("script"), str) and "${{" in inputs["script"]:
-            found.add(Finding("expression-in-script", f"{where}.with.script"))
-        if uses.startswith("actions/checkout@"):
-            if inputs.get("persist-credentials") is not False:
-                found.add(Finding("credentials", f"{where}.with.persist-credentials"))
-            if "head" in str(inputs.get("ref", "")) or "head" in str(inputs.get("repository", "")):
-                found.add(Finding("credentials", f"{where}.with.ref"))
-        if writes and uses.startswith("actions/cache@"):
-            found.add(Finding("cache-in-privileged-job", f"{where}.uses"))
+        if isinstance(step, Mapping):
+            found |= step_findings(f"{at}.steps.{index}", step, privileged=writes)
+    return found
+
+
+def step_findings(where: str, step: Mapping[str, Any], *, privileged: bool = False) -> set[Finding]:
+    """The rules one step breaks; `privileged`: its job may write (so no cache)."""
+    found: set[Finding] = set()
+    uses = str(step.get("uses", ""))
+    if uses and not PINNED.fullmatch(uses):
+        found.add(Finding("pin", f"{where}.uses"))
+    given = step.get("with")
+    inputs: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    for key, value in (("run", step.get("run")), ("shell", step.get("shell"))):
+        if isinstance(value, str) and "${{" in value:
+            found.add(Finding("expression-in-script", f"{where}.{key}"))
+    if isinstance(inputs.get("script"), str) and "${{" in inputs["script"]:
+        found.add(Finding("expression-in-script", f"{where}.with.script"))
+    if uses.startswith("actions/checkout@"):
+        if inputs.get("persist-credentials") is not False:
+            found.add(Finding("credentials", f"{where}.with.persist-credentials"))
+        if "head" in str(inputs.get("ref", "")) or "head" in str(inputs.get("repository", "")):
+            found.add(Finding("credentials", f"{where}.with.ref"))
+    if privileged and uses.startswith("actions/cache@"):
+        found.add(Finding("cache-in-privileged-job", f"{where}.uses"))
+    for text_path, text in _strings(step, (where,)):
+        if _SECRETS.search(text):
+            found.add(Finding("secrets", text_path))
     return found
 
 

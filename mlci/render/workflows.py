@@ -8,7 +8,6 @@ them, and so that later features add a step by adding a template and a point.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from mlci import __version__
 from mlci.markers import HEADER_TAG, REGENERATE_HINT
 from mlci.render.overrides import apply_key_overrides
 from mlci.render.pins import PINS
-from mlci.render.security import RULES, Finding, findings
+from mlci.render.security import FORK_GUARD, RULES, Finding, findings, is_github_hosted
 from mlci.render.templating import render, yaml_flow, yaml_string
 from mlci.spec.model import Spec, WorkflowName
 
@@ -86,19 +85,27 @@ def render_workflow(spec: Spec, kind: WorkflowKind, *, with_set: bool = True) ->
     if not with_set:
         return text
     overrides = [o for o in spec.overrides.set if o.workflow in ("all", kind.key)]
-    if not overrides:
-        return text
-    text = apply_key_overrides(text, overrides)
+    if overrides:
+        text = apply_key_overrides(text, overrides)
     return _with_accepted_risks(text, spec, kind.key)
 
 
 def _with_accepted_risks(text: str, spec: Spec, kind: WorkflowName) -> str:
     """Say at the top, where a reviewer reads first, which risks the spec accepts."""
-    lines = [
-        f"# RISK ACCEPTED in mlci.yaml (overrides.set[{index}], {override.path}): "
-        + "; ".join(f"{rule}: {RULES[rule]}" for rule in override.accept_risk)
+    accepted = [
+        (f"overrides.set[{index}], {override.path}", override.accept_risk)
         for index, override in enumerate(spec.overrides.set)
         if override.accept_risk and override.workflow in ("all", kind)
+    ]
+    accepted += [
+        (f"overrides.steps[{index}]", insertion.accept_risk)
+        for index, insertion in enumerate(spec.overrides.steps)
+        if insertion.accept_risk and kind in insertion.workflows
+    ]
+    lines = [
+        f"# RISK ACCEPTED in mlci.yaml ({where}): "
+        + "; ".join(f"{rule}: {RULES[rule]}" for rule in rules)
+        for where, rules in accepted
     ]
     if not lines:
         return text
@@ -171,18 +178,15 @@ def _context(spec: Spec) -> dict[str, Any]:
         "branches": list(ci.branches or (ci.main_branch,)),
         "env": dict(spec.overrides.env),
         "unreachable_data": spec.data_ci_cannot_fetch(),
+        "fork_guard_condition": FORK_GUARD,
     }
-
-
-# GitHub's own runner images; any other label (whatever its case) may be someone's machine.
-GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[a-z0-9.-]+")
 
 
 def _runner(spec: Spec, kind: WorkflowName) -> dict[str, Any]:
     labels = spec.overrides.runs_on.get(kind, spec.ci.runs_on)
     # Code from forks must never reach a machine that is not GitHub's: a custom label can
     # name a self-hosted runner as well as `self-hosted` can, so only GitHub's images pass.
-    self_hosted = not all(GITHUB_HOSTED.fullmatch(label) for label in labels)
+    self_hosted = not is_github_hosted(labels)
     text = yaml_string(labels[0]) if len(labels) == 1 else yaml_flow(list(labels))
     if self_hosted:
         # The spec chose its own runners on purpose; say so where auditors look.

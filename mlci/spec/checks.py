@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from mlci.errors import SpecProblem
 from mlci.spec.errors import did_you_mean
-from mlci.spec.model import FULL_SHA, STAGE_NAME, Spec, Stage
+from mlci.spec.model import FULL_SHA, STAGE_NAME, STEP_POINTS, Spec, Stage
 from mlci.spec.paths import PathIndex, normalise
 from mlci.spec.source import KeyPath, SourceMap
+from mlci.spec.syntax import STEP_ID
 
 # The keys GitHub Actions accepts in a step.
 STEP_KEYS = (
@@ -109,6 +110,7 @@ class SpecChecker:
 
     def run(self) -> list[SpecProblem]:
         self.check_stage_names()
+        self.check_paths_inside()
         writers = self.collect_writers()
         self.check_deps(writers)
         self.check_params_files()
@@ -131,6 +133,40 @@ class SpecChecker:
                     "and must start with a letter or '_'",
                     key=True,
                 )
+
+    def check_paths_inside(self) -> None:
+        """Paths that no check below resolves: each must stay inside the repository."""
+        spec = self.spec
+        named: list[tuple[KeyPath, str, str]] = [
+            (("params", i), ".", file) for i, file in enumerate(spec.params)
+        ]
+        named += [(("metrics", n, "file"), ".", m.file) for n, m in spec.metrics.items()]
+        for name, stage in spec.stages.items():
+            named.append((("stages", name, "wdir"), ".", stage.wdir))
+            named += [
+                (("stages", name, "params", i, "file"), stage.wdir, ref.file)
+                for i, ref in enumerate(stage.params)
+            ]
+            named += [
+                (("stages", name, "plots", i, "template"), stage.wdir, plot.template)
+                for i, plot in enumerate(stage.plots)
+                if plot.template and "/" in plot.template  # else one of DVC's template names
+            ]
+        pipeline = spec.pipeline
+        named += [(("pipeline", "metrics", i), ".", f) for i, f in enumerate(pipeline.metrics)]
+        named += [(("pipeline", "params", i), ".", f) for i, f in enumerate(pipeline.params)]
+        named += [
+            (("pipeline", "plots", i), ".", p)
+            for i, p in enumerate(pipeline.plots)
+            if isinstance(p, str)
+        ]
+        named += [
+            (("pipeline", "artifacts", n, "path"), ".", a.path)
+            for n, a in pipeline.artifacts.items()
+        ]
+        for at, wdir, raw in named:
+            if normalise(wdir, raw) is None:
+                self.report(at, f"{raw!r} lies outside the repository; give a path inside it")
 
     def collect_writers(self) -> PathIndex[Writer]:
         writers: PathIndex[Writer] = PathIndex()
@@ -292,9 +328,12 @@ class SpecChecker:
                     ("overrides", "env", name),
                     "secrets do not belong in plain env; map them in `ci.remote.credentials`",
                 )
+        ids: dict[tuple[str, str], KeyPath] = {}
         for i, insertion in enumerate(self.spec.overrides.steps):
             for j, step in enumerate(insertion.steps):
-                self.check_step(("overrides", "steps", i, "steps", j), step)
+                at: KeyPath = ("overrides", "steps", i, "steps", j)
+                self.check_step(at, step, insertion.accept_risk)
+                self.check_step_id(at, step, insertion.workflows, ids)
         for i, override in enumerate(self.spec.overrides.set):
             parts = override.path.split(".")
             if not all(parts):
@@ -325,7 +364,43 @@ class SpecChecker:
                 f"`accept_risk: [{rule}]`",
             )
 
-    def check_step(self, at: KeyPath, step: dict[str, object]) -> None:
+    def check_step_id(
+        self,
+        at: KeyPath,
+        step: dict[str, object],
+        workflows: tuple[str, ...],
+        seen: dict[tuple[str, str], KeyPath],
+    ) -> None:
+        """A step id names the step in expressions (`steps.<id>`): unique in its workflow."""
+        step_id = step.get("id")
+        if step_id is None:
+            return
+        if not isinstance(step_id, str) or not STEP_ID.fullmatch(step_id):
+            self.report(
+                (*at, "id"),
+                f"{step_id!r} is not a step id: a letter or '_', then letters, digits, '_', '-'",
+            )
+            return
+        if step_id in STEP_POINTS:
+            self.report(
+                (*at, "id"),
+                f"step id {step_id!r} is one of mlci's own steps; choose another id",
+            )
+            return
+        for workflow in workflows:
+            first = seen.setdefault((workflow, step_id), at)
+            if first != at:
+                line = self.source.locate(first).line
+                self.report(
+                    (*at, "id"),
+                    f"step id {step_id!r} is already used in the {workflow} workflow "
+                    f"(line {line}); step ids are unique",
+                )
+                return
+
+    def check_step(
+        self, at: KeyPath, step: dict[str, object], accepted: tuple[str, ...] = ()
+    ) -> None:
         for key in step:
             if key not in STEP_KEYS:
                 self.report(
@@ -336,12 +411,15 @@ class SpecChecker:
         uses, run = step.get("uses"), step.get("run")
         if (uses is None) == (run is None):
             self.report(at, "a step has exactly one of `uses:` or `run:`")
-        if isinstance(uses, str) and uses.startswith("docker://") and "@sha256:" not in uses:
+        pinning = "pin" not in accepted
+        if not pinning or not isinstance(uses, str):
+            pass
+        elif uses.startswith("docker://") and "@sha256:" not in uses:
             self.report(
                 (*at, "uses"),
                 f"{uses!r} must be pinned to an image digest: docker://image@sha256:<digest>",
             )
-        elif isinstance(uses, str) and not uses.startswith(("./", "docker://")):
+        elif not uses.startswith(("./", "docker://")):
             match = _USES.match(uses)
             if not match or not FULL_SHA.match(match["ref"]):
                 self.report(
@@ -349,9 +427,22 @@ class SpecChecker:
                     f"{uses!r} must be pinned to a full commit SHA: "
                     "owner/repo@<40-hex sha> (put the version in a comment or `name:`)",
                 )
-        if isinstance(run, str) and "${{" in run:
+        if isinstance(run, str) and "${{" in run and "expression-in-script" not in accepted:
             self.report(
                 (*at, "run"),
                 "no ${{ }} expressions inside `run:` (script injection); pass the value through "
                 "the step's `env:` and use $NAME in the script",
+            )
+        # The other rules, read as they are checked on the rendered workflow; pins and
+        # `run:` have their own words above.
+        from mlci.render.security import RULES, step_findings
+
+        for finding in sorted(step_findings("", step), key=str):
+            ran = finding.rule == "expression-in-script" and finding.where == ".run"
+            if finding.rule in (*accepted, "pin") or ran:
+                continue
+            self.report(
+                (*at, *finding.where.strip(".").split(".")[:1]),
+                f"this step breaks the security rule {finding.rule!r} ({RULES[finding.rule]}); "
+                f"change it, or accept that risk on purpose with `accept_risk: [{finding.rule}]`",
             )

@@ -9,10 +9,20 @@ shapes the file may take, so editors accept exactly what the loader accepts.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from mlci.spec import syntax
 
 SPEC_VERSION = 1
 DEFAULT_PARAMS_FILE = "params.yaml"
@@ -65,6 +75,28 @@ Strings = Annotated[
 ]
 
 
+def _checked(problem: Callable[[str], str | None]) -> AfterValidator:
+    """A validator raising the problem `problem(value)` finds, in its words."""
+
+    def check(value: str) -> str:
+        if (text := problem(value)) is not None:
+            raise ValueError(text)
+        return value
+
+    return AfterValidator(check)
+
+
+NotAnOption = Annotated[str, _checked(syntax.option_like_problem)]
+"""A path or URL that is passed to DVC on a command line."""
+BranchName = Annotated[str, _checked(syntax.branch_name_problem)]
+BranchPattern = Annotated[str, _checked(syntax.branch_pattern_problem)]
+CronLine = Annotated[str, _checked(syntax.cron_problem)]
+RemoteName = Annotated[str, _checked(lambda v: syntax.plain_name_problem(v, "DVC remote"))]
+EnvironmentName = Annotated[
+    str, _checked(lambda v: syntax.plain_name_problem(v, "GitHub environment"))
+]
+
+
 class Problem(Model):
     """The problem the model solves: how success is judged starts here."""
 
@@ -79,23 +111,23 @@ class Problem(Model):
 class DvcImport(Model):
     """Data imported from another DVC or git repository (`dvc import`)."""
 
-    repo: str
+    repo: NotAnOption
     """URL or path of the repository."""
-    path: str
+    path: NotAnOption
     """Path of the data inside that repository."""
-    rev: str | None = None
+    rev: NotAnOption | None = None
     """Branch, tag or commit to import from."""
 
 
 class DataSource(Model):
     """A file or folder of data, tracked by DVC."""
 
-    path: str
+    path: NotAnOption
     """Where the data lives in this repository."""
     description: str = ""
     import_: DvcImport | None = Field(default=None, alias="import")
     """Import the data from another DVC repository instead of adding it here."""
-    url: str | None = None
+    url: NotAnOption | None = None
     """Import the data from a URL (`dvc import-url`): s3://, gs://, https://, ..."""
 
     @model_validator(mode="after")
@@ -115,7 +147,7 @@ class Output(Model):
     """Keep it between runs instead of deleting it before the stage runs."""
     push: bool = True
     """Send it to the DVC remote on `dvc push`."""
-    remote: str | None = None
+    remote: RemoteName | None = None
     """The DVC remote to store it in, if not the default one."""
     desc: str | None = None
 
@@ -245,15 +277,15 @@ class Gates(Model):
 class Remote(Model):
     """The DVC remote CI pulls inputs from and pushes outputs to."""
 
-    name: str = "storage"
-    url: str | None = None
+    name: RemoteName = "storage"
+    url: NotAnOption | None = None
     """Remote URL (s3://, gs://, azure://, ssh://, a path); omit to use `.dvc/config`."""
     credentials: Mapping[str, str] = Field(default_factory=dict)
     """Environment variable -> name of the repository secret that holds its value."""
-    environment: str | None = None
+    environment: EnvironmentName | None = None
     """GitHub environment holding the secrets for the main branch, which may write
     (default `dvc-remote`)."""
-    pr_environment: str | None = None
+    pr_environment: EnvironmentName | None = None
     """GitHub environment holding read-only secrets of the same names for pull requests
     (default `dvc-remote-read`)."""
 
@@ -330,30 +362,15 @@ class CI(Model):
     """Shell command that installs the project; `$MLCI_REQUIREMENT` holds the pinned mlci."""
     mlci: MlciSource = MlciSource()
     """Where CI installs mlci from (default: PyPI, pinned to the version that generated)."""
-    main_branch: str = "main"
-    branches: tuple[str, ...] = ()
-    """Branches whose pull requests are checked (default: the main branch)."""
+    main_branch: BranchName = "main"
+    branches: tuple[BranchPattern, ...] = ()
+    """Branches whose pull requests are checked (default: the main branch); GitHub's
+    patterns (`release/*`, `!wip/**`) work."""
     timeout_minutes: int = Field(default=60, ge=1, le=4320)
-    schedule: str | None = None
+    schedule: CronLine | None = None
     """Cron line to also reproduce the main branch on a schedule."""
     cache: Cache = Cache()
     remote: Remote | None = None
-
-
-class StepInsertion(Model):
-    """Extra workflow steps placed before or after one of mlci's named steps."""
-
-    before: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
-    after: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
-    workflows: tuple[WorkflowName, ...] = ("pr", "main")
-    steps: tuple[dict[str, Any], ...]
-    """GitHub Actions steps, written as in a workflow file."""
-
-    @model_validator(mode="after")
-    def _one_point(self) -> StepInsertion:
-        if (self.before is None) == (self.after is None):
-            raise ValueError("give exactly one of `before:` or `after:`")
-        return self
 
 
 SecurityRule = Literal[
@@ -364,7 +381,26 @@ SecurityRule = Literal[
     "secrets",
     "credentials",
     "cache-in-privileged-job",
+    "runner",
 ]
+
+
+class StepInsertion(Model):
+    """Extra workflow steps placed before or after one of mlci's named steps."""
+
+    before: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
+    after: Literal[STEP_POINTS] | None = None  # type: ignore[valid-type]
+    workflows: tuple[WorkflowName, ...] = ("pr", "main")
+    steps: tuple[dict[str, Any], ...]
+    """GitHub Actions steps, written as in a workflow file."""
+    accept_risk: tuple[SecurityRule, ...] = ()
+    """Security rules these steps may break, accepted on purpose: the workflow says so."""
+
+    @model_validator(mode="after")
+    def _one_point(self) -> StepInsertion:
+        if (self.before is None) == (self.after is None):
+            raise ValueError("give exactly one of `before:` or `after:`")
+        return self
 
 
 class KeyOverride(Model):
