@@ -112,6 +112,8 @@ class DvcYamlDocument:
     root: CommentedMap
     has_header: bool = False
     stages: CommentedMap = field(init=False)
+    _new_stage_at: int | None = field(default=None, init=False)
+    """Where the next new stage goes: after the last managed one (found once, then kept)."""
 
     def __post_init__(self) -> None:
         stages = self.root.get("stages")
@@ -145,9 +147,14 @@ class DvcYamlDocument:
                 _attach_trailing_comment(replacement, comment)
             self.stages[name] = replacement
             return
-        managed = [i for i, s in enumerate(self.stages.values()) if is_managed_stage(s)]
-        position = managed[-1] + 1 if managed else len(self.stages)
-        self.stages.insert(position, name, stage)
+        if self._new_stage_at is None:
+            managed = [i for i, s in enumerate(self.stages.values()) if is_managed_stage(s)]
+            self._new_stage_at = managed[-1] + 1 if managed else len(self.stages)
+        if self._new_stage_at == len(self.stages):
+            self.stages[name] = stage  # ruamel's insert lists every key: O(n) per stage
+        else:
+            self.stages.insert(self._new_stage_at, name, stage)
+        self._new_stage_at += 1
 
 
 def _last_key(node: Any) -> Any:
