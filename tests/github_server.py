@@ -3,12 +3,17 @@
 A real HTTP server in a thread, so the client's real code runs: TLS aside, the same sockets,
 headers, JSON, `Link` pagination, status codes and bodies as GitHub's. It keeps state (the
 comments of each pull request), checks the token, records every request, and can be told
-to fail (`Fault`) the way GitHub does: 5xx, rate limits, permission 403s.
+to fail (`Fault`) the way GitHub does: 5xx, rate limits, permission 403s. Each comment has
+an author (`user.login`, `user.type`); the token is a user's (`user=`) or, by default, the
+Actions `GITHUB_TOKEN`, whose comments are by github-actions[bot]. Like GitHub's, its list
+can lag behind a write (`lag`).
 
 Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterprise):
-    GET   /repos/{owner}/{repo}/issues/{number}/comments?per_page=&page=
-    POST  /repos/{owner}/{repo}/issues/{number}/comments
-    PATCH /repos/{owner}/{repo}/issues/comments/{id}
+    GET    /user  (403 "Resource not accessible by integration" for an installation token)
+    GET    /repos/{owner}/{repo}/issues/{number}/comments?per_page=&page=
+    POST   /repos/{owner}/{repo}/issues/{number}/comments
+    PATCH  /repos/{owner}/{repo}/issues/comments/{id}
+    DELETE /repos/{owner}/{repo}/issues/comments/{id}
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -24,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 _LIST_OR_CREATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
 _UPDATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
+BOT = "github-actions[bot]"
 
 
 @dataclass
@@ -52,12 +59,28 @@ class Seen:
 class FakeGitHub:
     """The server and its state; use as a context manager."""
 
-    def __init__(self, token: str, prefix: str = "", link_host: str | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        prefix: str = "",
+        link_host: str | None = None,
+        *,
+        user: str | None = None,
+        lag: int = 0,
+    ) -> None:
         self.token = token
         self.prefix = prefix
         self.link_host = link_host
         """Host to put in `Link` URLs instead of our own (to test that it is refused)."""
+        self.user = user
+        """Login of the user the token belongs to; None: an installation token (Actions')."""
+        self.lag = lag
+        """List requests that do not show a comment yet after the POST that made it."""
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.hidden: dict[int, int] = {}
+        """Comment id -> list requests that will still leave it out (the lag)."""
+        self.delay = 0.0
+        """Seconds to think before every answer: a slow server, within any read timeout."""
         self.faults: list[Fault] = []
         self.requests: list[Seen] = []
         self._next_id = 1001
@@ -87,13 +110,13 @@ class FakeGitHub:
         self._server.server_close()
         self._thread.join()
 
-    def add_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
+    def add_comment(self, repo: str, number: int, body: str, author: str = BOT) -> dict[str, Any]:
         with self._lock:
             comment = {
                 "id": self._next_id,
                 "body": body,
                 "html_url": f"https://github.test/{repo}/pull/{number}#issuecomment-{self._next_id}",
-                "user": {"login": "github-actions[bot]", "type": "Bot"},
+                "user": {"login": author, "type": "Bot" if author.endswith("[bot]") else "User"},
             }
             self._next_id += 1
             self.comments.setdefault((repo, number), []).append(comment)
@@ -125,6 +148,9 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._serve("PATCH")
 
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep test output clean
 
@@ -134,6 +160,7 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             authorized = auth in (f"Bearer {github.token}", f"token {github.token}")
             github.requests.append(Seen(method, self.path, authorized))
+            time.sleep(github.delay)
             if not authorized:
                 return self._send(401, {"message": "Bad credentials"})
             fault = github.take_fault(method, self.path)
@@ -149,13 +176,22 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if not url.path.startswith(github.prefix + "/"):
                 return 404, {"message": "Not Found"}, {}
             path = url.path[len(github.prefix) :]
+            if path == "/user" and method == "GET":
+                if github.user is None:
+                    return 403, {"message": "Resource not accessible by integration"}, {}
+                return 200, {"login": github.user, "id": 1, "type": "User"}, {}
             if (match := _LIST_OR_CREATE.fullmatch(path)) and method == "GET":
                 return self._list(match[1], int(match[2]), parse_qs(url.query))
             if match and method == "POST":
                 body = json.loads(raw)["body"]
-                return 201, github.add_comment(match[1], int(match[2]), body), {}
+                made = github.add_comment(match[1], int(match[2]), body, github.user or BOT)
+                if github.lag:
+                    github.hidden[made["id"]] = github.lag
+                return 201, made, {}
             if (match := _UPDATE.fullmatch(path)) and method == "PATCH":
                 return self._update(match[1], int(match[2]), json.loads(raw)["body"])
+            if match and method == "DELETE":
+                return self._delete(match[1], int(match[2]))
             return 404, {"message": "Not Found"}, {}
 
         def _list(
@@ -163,7 +199,16 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         ) -> tuple[int, Any, dict[str, str]]:
             per_page = min(int(query.get("per_page", ["30"])[0]), 100)
             page = int(query.get("page", ["1"])[0])
-            comments = github.comments.get((repo, number), [])
+            with github._lock:
+                comments = [
+                    c
+                    for c in github.comments.get((repo, number), [])
+                    if c["id"] not in github.hidden
+                ]
+                for id_ in list(github.hidden):  # the lag runs down with each list request
+                    github.hidden[id_] -= 1
+                    if github.hidden[id_] == 0:
+                        del github.hidden[id_]
             last = max(1, -(-len(comments) // per_page))
             items = comments[(page - 1) * per_page : page * per_page]
             host = github.link_host or self.headers["Host"]
@@ -183,8 +228,16 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                         return 200, comment, {}
             return 404, {"message": "Not Found"}, {}
 
+        def _delete(self, repo: str, id_: int) -> tuple[int, Any, dict[str, str]]:
+            for (owner_repo, _), comments in github.comments.items():
+                for comment in comments:
+                    if owner_repo == repo and comment["id"] == id_:
+                        comments.remove(comment)
+                        return 204, None, {}
+            return 404, {"message": "Not Found"}, {}
+
         def _send(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-            payload = json.dumps(data).encode()
+            payload = b"" if status == 204 else json.dumps(data).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))

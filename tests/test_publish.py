@@ -103,6 +103,7 @@ def test_marker_on_page_three_is_found_and_updated_in_place(
     assert bodies[230] == f"{MARKER}\n## new report"
     assert [b for b in bodies if MARKER in b] == [bodies[230]]
     assert github.seen("GET") == [
+        "/user",  # who the token is: only its own comment is edited
         f"{COMMENTS}?per_page=100",
         f"{COMMENTS}?per_page=100&page=2",
         f"{COMMENTS}?per_page=100&page=3",
@@ -173,11 +174,11 @@ def test_comment_is_capped_at_65536_characters_with_a_note(
 def test_server_errors_are_retried_with_exponential_backoff(
     github: FakeGitHub, env: dict[str, str], sleeps: Sleeps
 ) -> None:
-    github.faults.append(Fault("GET", 502, times=3, message="Bad Gateway"))
+    github.faults.append(Fault("GET", 502, times=3, path=COMMENTS, message="Bad Gateway"))
 
     assert publish("report", env, retry=sleeps.policy()).comment == "created"
     assert sleeps == [1.0, 2.0, 4.0]
-    assert len(github.seen("GET")) == 4  # three 502s, then the page
+    assert len([t for t in github.seen("GET") if COMMENTS in t]) == 4  # three 502s, the page
     assert comments(github) == [f"{MARKER}\nreport"]
 
 
@@ -232,7 +233,9 @@ def test_a_permanent_500_gives_up_with_the_endpoint_and_never_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # urllib3 and requests log at DEBUG: the token is not there
-    github.faults.append(Fault("GET", 500, times=100, message="Internal Server Error"))
+    github.faults.append(
+        Fault("GET", 500, times=100, path=COMMENTS, message="Internal Server Error")
+    )
     summary = Path(env["GITHUB_STEP_SUMMARY"])
 
     with pytest.raises(GitHubError) as raised:
@@ -298,7 +301,7 @@ def test_a_post_is_not_repeated_when_nothing_can_tell_whether_it_worked(
     assert sleeps == []
 
 
-def test_an_unreachable_api_is_retried_then_named_in_the_error(
+def test_a_refused_connection_fails_at_once_naming_the_api_and_what_to_check(
     tmp_path: Path, sleeps: Sleeps
 ) -> None:
     with socket.socket() as probe:  # a port nothing listens on
@@ -309,11 +312,12 @@ def test_an_unreachable_api_is_retried_then_named_in_the_error(
     with pytest.raises(GitHubError) as raised:
         publish("report", env, retry=sleeps.policy())
 
-    assert str(raised.value).startswith(
-        f"GitHub API GET http://127.0.0.1:{port}{COMMENTS} failed: gave up after 5 attempts; "
-        "last: ConnectionError: "
+    # Nothing listens there: retrying within seconds would not change that.
+    assert str(raised.value) == (
+        f"cannot reach the GitHub API at http://127.0.0.1:{port}: connection refused; check "
+        "GITHUB_API_URL (on GitHub Enterprise Server: https://HOST/api/v3) and any proxy settings"
     )
-    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert sleeps == []
     assert_no_token(raised.value)
 
 
@@ -339,7 +343,7 @@ def test_a_next_page_on_another_host_is_not_followed_with_the_token(
 
         with pytest.raises(GitHubError, match="points away from"):
             publish("report", env, retry=sleeps.policy())
-    assert len(github.requests) == 1
+    assert [r.target for r in github.requests] == ["/user", f"{COMMENTS}?per_page=100"]
 
 
 def test_the_client_repr_hides_the_token() -> None:
@@ -359,7 +363,11 @@ def test_github_enterprise_api_url_is_used(tmp_path: Path) -> None:
         assert publish("report", env).comment == "created"
 
     assert comments(github) == [f"{MARKER}\nreport"]
-    assert [r.target.split("/repos/")[0] for r in github.requests] == ["/api/v3", "/api/v3"]
+    assert [r.target for r in github.requests] == [
+        "/api/v3/user",
+        f"/api/v3{COMMENTS}?per_page=100",
+        f"/api/v3{COMMENTS}",
+    ]
 
 
 def test_fork_pr_gets_the_summary_and_a_skipped_comment_with_its_reason(

@@ -2,8 +2,12 @@
 
 A comment that cannot be written (a fork's read-only token, no pull request, no token) is
 skipped with its reason in one line, never raised: the report is still in the job summary,
-and the check passes or fails on the gate, not on publishing. A real failure (GitHub down
-after every retry, a bad token) raises `GitHubError`.
+and the check passes or fails on the gate, not on publishing. A real failure (GitHub
+unreachable or down after every retry, a bad token, mlci's own comment that cannot be
+updated, the deadline passed) raises `GitHubError` with a one-line message.
+
+Every note is scrubbed of the token by the same `Scrubber` as the client's messages: a note
+can quote what the server sent (a comment's URL).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Literal
 from mlci.publish import comment, event
 from mlci.publish.github import DEFAULT_API_URL, GitHub, GitHubForbidden
 from mlci.publish.retry import RetryPolicy
+from mlci.publish.scrub import Scrubber
 from mlci.publish.summary import append_summary
 
 CommentAction = Literal["created", "updated", "unchanged", "skipped"]
@@ -41,18 +46,20 @@ def publish(
     """Put `report_markdown` in the job summary and the pull request's sticky comment.
 
     `environ` is the process environment (passed in, so tests and callers control it).
-    Outside GitHub Actions nothing is sent anywhere.
+    Outside GitHub Actions nothing is sent anywhere. `retry` also sets the deadline for
+    all of the publish's requests (`RetryPolicy.deadline`).
     """
     if not event.in_actions(environ):
         note = "not running in GitHub Actions (GITHUB_ACTIONS is not set): nothing published"
         return PublishResult(None, "skipped", None, (note,))
     notes: list[str] = []
     summary = _summary(report_markdown, environ, notes)
-    action, url, note = _comment(report_markdown, environ, retry, marker)
+    action, url, comment_notes = _comment(report_markdown, environ, retry, marker)
     if action == "skipped" and summary is not None:
-        note += "; the report is in the job summary"
-    notes.append(note)
-    return PublishResult(summary, action, url, tuple(notes))
+        comment_notes[0] += "; the report is in the job summary"
+    notes += comment_notes
+    scrub = Scrubber(environ.get("GITHUB_TOKEN", ""))
+    return PublishResult(summary, action, url and scrub(url), tuple(scrub(note) for note in notes))
 
 
 def _summary(markdown: str, environ: Mapping[str, str], notes: list[str]) -> Path | None:
@@ -71,14 +78,14 @@ class _Skip(Exception):
 
 def _comment(
     markdown: str, environ: Mapping[str, str], retry: RetryPolicy | None, marker: str
-) -> tuple[CommentAction, str | None, str]:
+) -> tuple[CommentAction, str | None, list[str]]:
     try:
         posted = _post_comment(markdown, environ, retry, marker)
     except _Skip as skip:
-        return "skipped", None, f"PR comment: skipped, {skip}"
+        return "skipped", None, [f"PR comment: skipped, {skip}"]
     cut = ", cut short to fit 65,536 characters" if posted.trimmed else ""
     note = f"PR comment: {posted.action} {posted.comment.url}{cut}"
-    return posted.action, posted.comment.url, note
+    return posted.action, posted.comment.url, [note, *(f"PR comment: {n}" for n in posted.notes)]
 
 
 def _post_comment(
@@ -98,7 +105,8 @@ def _post_comment(
     api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     try:
         with GitHub(token, api_url, retry) as github:
-            return comment.upsert(github, pr, markdown, marker)
+            author = comment.comment_author(github, environ)
+            return comment.upsert(github, pr, markdown, author, marker)
     except GitHubForbidden as error:
         # Not a failure of the run: the token may not write here. The gate, not the
         # comment, decides the check.

@@ -31,12 +31,21 @@ class RetryPolicy:
     max_wait: float = 60.0
     """Longest single wait. When GitHub asks for more, mlci gives up at once instead of
     holding a runner for up to an hour or retrying early (which GitHub may punish)."""
+    deadline: float = 180.0
+    """Seconds one client (one publish) may spend in all, every request, wait and retry
+    included. Per-request timeouts alone do not bound it: a server can answer each request
+    just within them, trickle a reply a byte at a time, or ask for a retry forever."""
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
+    """Wall-clock time, for `X-RateLimit-Reset` (an epoch second)."""
+    monotonic: Callable[[], float] = time.monotonic
+    """For the deadline: unlike the wall clock, it never jumps when the runner's clock is set."""
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("RetryPolicy.attempts must be at least 1")
+        if self.deadline <= 0:
+            raise ValueError("RetryPolicy.deadline must be positive")
 
     def backoff_wait(self, attempt: int) -> float:
         """The wait after failed attempt number `attempt` (1-based) of a server error."""
