@@ -198,3 +198,39 @@ def test_dvc_loads_the_pipeline_of_any_valid_spec(data: dict[str, Any], dvc_root
         assert [o.def_path for o in dvc_stage.outs] == [o.path for o in outs]
         assert [o.use_cache for o in dvc_stage.outs] == [o.cache for o in outs]
         assert dvc_stage.cmd == (stage.cmd[0] if len(stage.cmd) == 1 else list(stage.cmd))
+
+
+# Scalars as the spec can hold them: any text (lone surrogates cannot reach a file), numbers,
+# booleans, nulls; nested as dvc.yaml nests them.
+scalars = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=20),
+    st.sampled_from(["0E0", "1e3", "0o17", "0x1F", ".inf", "~", "null", "yes", "12:30", "1_0"]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+documents = st.dictionaries(
+    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=10),
+    st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8).filter(str.strip), inner, max_size=4),
+        max_leaves=12,
+    ),
+    max_size=5,
+)
+
+
+@SETTINGS
+@given(document=documents)
+def test_a_fresh_dvc_yaml_reads_back_as_written_under_yaml_1_2(document: dict[str, Any]) -> None:
+    """DVC reads dvc.yaml as YAML 1.2; the libyaml path must not let a string turn into a
+    number or a null there, nor lose anything else."""
+    from ruamel.yaml import YAML
+
+    from mlci.render.dvcyaml import fast_dump
+
+    text = fast_dump(document)
+    assert text is not None
+    assert YAML(typ="safe", pure=True).load(text) == document
