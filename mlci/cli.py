@@ -318,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as error:
         print(
-            f"mlci: internal error: {type(error).__name__}: {error}\n"
+            f"mlci: internal error: {type(error).__name__}: {_scrubbed(str(error))}\n"
             "This is a bug in mlci. Please report it with the command you ran, "
             "mlci.yaml and this message.",
             file=sys.stderr,
@@ -326,6 +326,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("MLCI_DEBUG"):
             raise
         return EXIT_INTERNAL
+
+
+def _scrubbed(text: str) -> str:
+    """A bug's message may hold what a server sent back: never the token with it."""
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        return text
+    from mlci.publish.scrub import Scrubber
+
+    return Scrubber(token)(text)
 
 
 def _run(args: argparse.Namespace) -> int:

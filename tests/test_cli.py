@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -112,6 +113,24 @@ def test_internal_error_exits_3_with_a_hint(project: Repo) -> None:
     assert "internal error: RuntimeError: boom" in done.stderr
     assert "This is a bug in mlci" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_internal_errors_message_never_shows_the_token(project: Repo) -> None:
+    token = "ghs_" + "k3y" * 12
+    code = (
+        "import sys, mlci.generate as g\n"
+        f"def broken(*a, **k): raise RuntimeError('server said: ...{token[5:30]}...')\n"
+        "g.plan_generation = broken\n"
+        "from mlci.cli import main\n"
+        "sys.exit(main(['generate']))\n"
+    )
+    env = {**os.environ, "GITHUB_TOKEN": token}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 3
+    assert "server said: ...<token>..." in done.stderr
+    assert token[5:13] not in done.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["validate"], ["generate"], ["generate", "--check"]])
