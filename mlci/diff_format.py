@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mlci import markdown_escape as escape
 from mlci.diff import Comparison, MetricRow, OutputChange, ParamChange, SideInfo, Verdict
 from mlci.snapshot import OutputInfo
 
@@ -252,38 +252,42 @@ def _section(title: str, rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_markdown(comparison: Comparison) -> str:
+    """GitHub Markdown; every string the repository controls is escaped (mlci.markdown_escape)."""
     base, target = comparison.base, comparison.target
     lines = [f"### mlci diff: {_md_side(base)} → {_md_side(target)}", ""]
     if comparison.baseline.state != "ok":
-        lines += [f"> [!WARNING]\n> {_md(comparison.baseline.message)}", ""]
+        lines += [f"> [!WARNING]\n> {escape.text(comparison.baseline.message)}", ""]
     lines += _md_metrics(comparison)
     params = [
-        (f"`{c.file}`", f"`{c.key}`", c.change, _md(param_text(c))) for c in comparison.params
+        (escape.cell_code(c.file), escape.cell_code(c.key), c.change, escape.text(param_text(c)))
+        for c in comparison.params
     ]
     lines += _md_table("Params", ("File", "Key", "Change", "Value"), params)
     outputs = [
-        (f"`{c.path}`", c.change, _md(output_text(c)), _md(output_owner(c)))
+        (
+            escape.cell_code(c.path),
+            c.change,
+            escape.text(output_text(c)),
+            escape.text(output_owner(c)),
+        )
         for c in comparison.outputs
     ]
     lines += _md_table("Data and outputs", ("Path", "Change", "Size", "Written by"), outputs)
-    stages = [(f"`{c.stage}`", c.change, _md("; ".join(c.reasons))) for c in comparison.stages]
+    stages = [
+        (escape.cell_code(c.stage), c.change, escape.text("; ".join(c.reasons)))
+        for c in comparison.stages
+    ]
     title = "Stages whose inputs changed"
     lines += _md_table(title, ("Stage", "Change", "Why"), stages)
     if comparison.notes:
-        lines += ["#### Notes", "", *(f"- {_md(note)}" for note in comparison.notes), ""]
+        lines += ["#### Notes", "", *(f"- {escape.text(note)}" for note in comparison.notes), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _md_side(side: SideInfo) -> str:
     if side.revision is None or side.revision.startswith(side.label):
-        return f"`{side.label}`"
-    return f"`{side.label}` (`{side.revision[:12]}`)"
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return re.sub(r"[<>]", lambda m: "&lt;" if m[0] == "<" else "&gt;", text)
+        return escape.code(side.label)
+    return f"{escape.code(side.label)} ({escape.code(side.revision[:12])})"
 
 
 def _md_metrics(comparison: Comparison) -> list[str]:
@@ -291,20 +295,26 @@ def _md_metrics(comparison: Comparison) -> list[str]:
     if not rows:
         return ["#### Metrics", "", "No metrics declared or found on either side.", ""]
     notes, refs = numbered_notes(rows)
-    header = ("Metric", _md(comparison.base.label), _md(comparison.target.label), "Change", "")
+    header = (
+        "Metric",
+        escape.text(comparison.base.label),
+        escape.text(comparison.target.label),
+        "Change",
+        "",
+    )
     lines = ["#### Metrics", "", _md_row(header), "|:--|--:|--:|--:|:--|"]
     for row, ref in zip(rows, refs, strict=True):
         marks = "".join(f" [{n}]" for n in ref)
         cells = (
-            _md(metric_name(row)),
-            _md(value_cell(row.old, row.old_missing)),
-            _md(value_cell(row.new, row.new_missing)),
-            _md(change_text(row)),
+            escape.text(metric_name(row)),
+            escape.text(value_cell(row.old, row.old_missing)),
+            escape.text(value_cell(row.new, row.new_missing)),
+            escape.text(change_text(row)),
             _MARKS[row.verdict] + marks,
         )
         lines.append(_md_row(cells))
     lines.append("")
-    lines += [f"{n}. {_md(note)}" for n, note in enumerate(notes, 1)]
+    lines += [f"{n}. {escape.text(note)}" for n, note in enumerate(notes, 1)]
     return [*lines, ""] if notes else lines
 
 

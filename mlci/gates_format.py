@@ -32,6 +32,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mlci import markdown_escape as escape
 from mlci.diff_format import json_safe, number
 from mlci.gates import GateReport, RuleResult, Status
 
@@ -129,17 +130,18 @@ def _painter(colour: bool) -> Callable[[str, str], str]:
 
 
 def render_markdown(report: GateReport) -> str:
+    """GitHub Markdown; every string the repository controls is escaped (mlci.markdown_escape)."""
     base, target = _sides(report)
     mark = {"pass": "✅", "warn": "⚠️", "fail": "❌"}[report.verdict]
     lines = [
-        f"### {mark} mlci gate: {_md(verdict_line(report))}",
+        f"### {mark} mlci gate: {escape.text(verdict_line(report))}",
         "",
         f"{report.gate.capitalize()} rules of `mlci.yaml`"
-        + (f" at {_md(report.rules_source)}" if report.rules_source else "")
-        + f", {_code(base)} → {_code(target)}.",
+        + (f" at {escape.text(report.rules_source)}" if report.rules_source else "")
+        + f", {escape.code(base)} → {escape.code(target)}.",
         "",
     ]
-    lines += [f"> ⚠️ {_md(note)}" for note in report.notes]
+    lines += [f"> ⚠️ {escape.text(note)}" for note in report.notes]
     if report.notes:
         lines.append("")
     if report.results:
@@ -148,11 +150,9 @@ def render_markdown(report: GateReport) -> str:
         lines.append("")
     details = [r for r in report.results if r.verdict != "pass" and len(r.details) > 1]
     for result in details:
-        lines += [
-            f"<details><summary>{_md(result.rule)}: {len(result.details)} findings</summary>",
-            "",
-        ]
-        lines += [f"- {_md(detail)}" for detail in result.details]
+        summary = f"{escape.html_text(result.rule)}: {len(result.details)} findings"
+        lines += [f"<details><summary>{summary}</summary>", ""]
+        lines += [f"- {escape.text(detail)}" for detail in result.details]
         lines += ["", "</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -160,23 +160,12 @@ def render_markdown(report: GateReport) -> str:
 def _md_row(result: RuleResult) -> str:
     cells = (
         _MARKS[result.verdict],
-        _code(result.rule),
-        _md(_value(result)),
-        _md(result.threshold),
-        _md(result.reason),
+        escape.cell_code(result.rule),
+        escape.text(_value(result)),
+        escape.text(result.threshold),
+        escape.text(result.reason),
     )
     return "| " + " | ".join(cells) + " |"
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _code(text: str) -> str:
-    """A code span for a table cell; entities would show as typed there, so none are used."""
-    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
 
 
 # --- JSON --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io
 import json
 import time
 
+from mlci import markdown_escape as escape
 from mlci.history import History
 from mlci.metrics_format import is_number
 
@@ -74,14 +75,21 @@ def as_table(history: History) -> str:
 
 
 def as_markdown(history: History) -> str:
+    """A GitHub Markdown table; names, values and stages are escaped (mlci.markdown_escape)."""
     names = [c.name for c in history.columns]
-    header = ["commit", *names, "stages changed"]
+    header = ["commit", *(escape.text(n) for n in names), "stages changed"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in history.rows:
-        cells = [f"`{row.commit.sha[:8]}`", *(_cell(row.values.get(n)) for n in names)]
-        cells.append(", ".join(row.stages_changed) or "")
+        values = [row.values.get(n) for n in names]
+        cells = [
+            escape.cell_code(row.commit.sha[:8]),
+            *("-" if v is None else escape.text(_cell(v)) for v in values),
+        ]
+        cells.append(escape.text(", ".join(row.stages_changed)))
         lines.append("| " + " | ".join(cells) + " |")
-    trends = [f"- **{n}** `{sparkline(_numbers(history, n))}`" for n in names]
+    trends = [
+        f"- **{escape.text(n)}** {escape.code(sparkline(_numbers(history, n)))}" for n in names
+    ]
     return "\n".join([*lines, "", *trends]) + "\n"
 
 

@@ -23,6 +23,11 @@ The Markdown, top to bottom (sections with nothing to say are left out):
                              file was read from and which plot files are not shown
     trim note                what was left out to stay under GitHub's comment limit
 
+Every string a pull request controls (metric and param names and values, paths, stage names,
+plot labels, rule text and the errors that quote them) goes through mlci.markdown_escape,
+by the context it lands in: table cell, code span, HTML, Mermaid string. No such string can
+add Markdown, HTML, a link, a mention, a line of its own or a second marker.
+
 Trimming: a comment holds at most COMMENT_LIMIT characters (counted as UTF-16 code units,
 which is never fewer than GitHub's count). Parts go whole, least important first: the curves,
 the trend charts, where the numbers came from, the list of changed outputs, params beyond the
@@ -54,7 +59,6 @@ JSON (`--format json`) holds the same content, never trimmed; keys are stable an
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -62,6 +66,7 @@ from functools import cached_property
 from typing import Any, Literal, Protocol, TypeVar
 
 from mlci import diff_format
+from mlci import markdown_escape as escape
 from mlci.diff import (
     Baseline,
     Comparison,
@@ -73,7 +78,6 @@ from mlci.diff import (
 )
 from mlci.diff_format import (
     _MARKS,
-    _md,
     _md_row,
     _md_table,
     change_text,
@@ -88,6 +92,7 @@ from mlci.diff_format import (
     value_cell,
 )
 from mlci.history import History
+from mlci.markers import REPORT_MARKER
 from mlci.metrics_format import Value
 from mlci.report_charts import (
     Confusion,
@@ -108,7 +113,7 @@ from mlci.report_charts import (
 )
 from mlci.snapshot import MetricsRead, OutputInfo
 
-MARKER = "<!-- mlci-report -->"
+MARKER = REPORT_MARKER
 COMMENT_LIMIT = 65_536
 JSON_VERSION = 1
 PARAMS_SHOWN = 10
@@ -413,19 +418,19 @@ def _blocks(report: Report, cap: int | None) -> list[_Block]:
 def verdict_line(verdict: ReportVerdict) -> str:
     head = {"passed": "✅ mlci: passed", "failed": "❌ mlci: failed"}
     status = head.get(verdict.status, "⚪ mlci: no merge rules ran")
-    return f"**{status}**: {_md(verdict.sentence)}"
+    return f"**{status}**: {escape.text(verdict.sentence)}"
 
 
 def _sides(c: Comparison) -> str:
-    line = f"`{side_title(c.base)}` → `{side_title(c.target)}`"
+    line = f"{escape.code(side_title(c.base))} → {escape.code(side_title(c.target))}"
     if c.baseline.state != "ok":
-        line += f"\n\n> [!WARNING]\n> {_md(c.baseline.message)}"
+        line += f"\n\n> [!WARNING]\n> {escape.text(c.baseline.message)}"
     return line
 
 
 def _notices(notes: Sequence[str]) -> str:
     """Said near the top: e.g. a change that edits its own rules is not judged by the edits."""
-    return "\n\n".join(f"> [!IMPORTANT]\n> {_md(_short(note, MAX_NOTE))}" for note in notes)
+    return "\n\n".join(f"> [!IMPORTANT]\n> {escape.text(_short(note, MAX_NOTE))}" for note in notes)
 
 
 def _short(text: str, most: int = MAX_CELL) -> str:
@@ -434,8 +439,13 @@ def _short(text: str, most: int = MAX_CELL) -> str:
 
 
 def _cell(value: str) -> str:
-    """Text for a table cell: escaped, and shortened."""
-    return _md(_short(value))
+    """Text for a table cell: shortened, then escaped (escaping must never be cut in two)."""
+    return escape.text(_short(value))
+
+
+def _cell_code(value: str) -> str:
+    """A code span for a table cell: shortened, then escaped."""
+    return escape.cell_code(_short(value))
 
 
 def _cap(rows: Sequence[T], cap: int | None) -> tuple[Sequence[T], list[str]]:
@@ -478,21 +488,21 @@ def _metrics(c: Comparison, cap: int | None) -> str:
     if not rows:
         return "#### Metrics\n\nNo metric changed, and mlci.yaml declares none."
     notes, refs = numbered_notes(rows)
-    header = ("Metric", _md(c.base.label), _md(PR_LABEL), "Change", "")
+    header = ("Metric", _cell(c.base.label), escape.text(PR_LABEL), "Change", "")
     lines = ["#### Metrics", "", _md_row(header), "|:--|--:|--:|--:|:--|"]
     for row, ref in zip(rows, refs, strict=True):
         cells = (
             _cell(metric_name(row)),
             _cell(value_cell(row.old, row.old_missing)),
             _cell(value_cell(row.new, row.new_missing)),
-            _md(change_text(row)),
+            escape.text(change_text(row)),
             arrow(row) + "".join(f" [{n}]" for n in ref),
         )
         lines.append(_md_row(cells))
     lines += [
         "",
         *more,
-        *(f"{n}. {_md(_short(note, MAX_NOTE))}" for n, note in enumerate(notes, 1)),
+        *(f"{n}. {escape.text(_short(note, MAX_NOTE))}" for n, note in enumerate(notes, 1)),
     ]
     return "\n".join(lines).rstrip()
 
@@ -519,7 +529,7 @@ def _gates(gates: Sequence[GateResult] | None, cap: int | None) -> str:
 
 def _param_rows(changes: Sequence[ParamChange]) -> list[tuple[str, ...]]:
     return [
-        (f"`{_cell(c.file)}`", f"`{_cell(c.key)}`", c.change, _cell(param_text(c))) for c in changes
+        (_cell_code(c.file), _cell_code(c.key), c.change, _cell(param_text(c))) for c in changes
     ]
 
 
@@ -544,7 +554,7 @@ def _more_params(c: Comparison, cap: int | None) -> str:
 
 def _output_rows(changes: Sequence[OutputChange]) -> list[tuple[str, ...]]:
     return [
-        (f"`{_cell(c.path)}`", c.change, _cell(output_text(c)), _cell(output_owner(c)))
+        (_cell_code(c.path), c.change, _cell(output_text(c)), _cell(output_owner(c)))
         for c in changes
     ]
 
@@ -552,7 +562,7 @@ def _output_rows(changes: Sequence[OutputChange]) -> list[tuple[str, ...]]:
 def _data_and_stages(c: Comparison, cap: int | None) -> str:
     data = [o for o in c.outputs if output_owner(o).endswith(".dvc")]
     lines = _table("Data", ("Path", "Change", "Size", "Tracked by"), _output_rows(data), cap)
-    stages = [(f"`{_cell(s.stage)}`", s.change, _cell("; ".join(s.reasons))) for s in c.stages]
+    stages = [(_cell_code(s.stage), s.change, _cell("; ".join(s.reasons))) for s in c.stages]
     lines += _table("Stages that reran", ("Stage", "Change", "Why"), stages, cap)
     return "\n".join(lines).rstrip()
 
@@ -578,7 +588,7 @@ def _notes(notes: Sequence[str], cap: int | None) -> str:
     shown, more = _cap(notes, cap)
     if not shown:
         return ""
-    items = [f"- {_md(_short(note, MAX_NOTE))}" for note in shown]
+    items = [f"- {escape.text(_short(note, MAX_NOTE))}" for note in shown]
     return "\n".join(["#### Notes", "", *items, "", *more]).rstrip()
 
 
@@ -586,13 +596,14 @@ def _sources(c: Comparison, plots: Plots) -> str:
     files = sorted({*c.base.files, *c.target.files})
     lines = []
     if files:
-        header = ("Metrics file", _md(c.base.label), _md(PR_LABEL))
+        header = ("Metrics file", _cell(c.base.label), escape.text(PR_LABEL))
         rows = [
-            (f"`{_cell(f)}`", _read(c.base.files.get(f)), _read(c.target.files.get(f)))
-            for f in files
+            (_cell_code(f), _read(c.base.files.get(f)), _read(c.target.files.get(f))) for f in files
         ]
         lines += _md_table("", header, rows)[2:]
-    lines += [f"- `{_cell(path)}`: not shown: {_cell(why)}" for path, why in plots.skipped]
+    lines += [
+        f"- {escape.code(_short(path))}: not shown: {_cell(why)}" for path, why in plots.skipped
+    ]
     return _details("Where the numbers came from", lines) if lines else ""
 
 
@@ -600,13 +611,13 @@ def _read(read: MetricsRead | None) -> str:
     if read is None:
         return "not read"
     if read.state == "found":
-        return f"{read.source}" + (f" (md5 `{read.md5[:8]}`)" if read.md5 else "")
+        return escape.text(read.source) + (f" (md5 {_cell_code(read.md5[:8])})" if read.md5 else "")
     return _cell(f"{read.state}: {read.message}")
 
 
 def _details(summary: str, lines: Sequence[str]) -> str:
     body = "\n".join(lines).rstrip()
-    return f"<details><summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>"
+    return f"<details><summary>{escape.html_text(summary)}</summary>\n\n{body}\n\n</details>"
 
 
 def _trends(found: Sequence[Trend]) -> str:
@@ -620,12 +631,13 @@ def _confusions(found: Sequence[Confusion]) -> str:
     parts = []
     for matrix in found:
         since = " (change from the base in brackets)" if matrix.base_counts is not None else ""
-        parts.append("\n".join([f"`{_md(matrix.path)}`{since}", "", *confusion_table(matrix)]))
+        heading = f"From {escape.code(_short(matrix.path))}{since}"
+        parts.append("\n".join([heading, "", *confusion_table(matrix)]))
     return "\n\n".join(["#### Confusion matrix", *parts]) if parts else ""
 
 
 def _curves(found: Sequence[Curve]) -> str:
-    parts = [f"{fence(curve_chart(c))}\n\n{_md(legend(c.series))}" for c in found]
+    parts = [f"{fence(curve_chart(c))}\n\n{escape.text(legend(c.series))}" for c in found]
     return "\n\n".join(["#### Curves", *parts]) if parts else ""
 
 

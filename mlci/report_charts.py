@@ -15,7 +15,9 @@ summaries); a confusion matrix is a Markdown table. Pure: plot files' text in, t
   the file.
 
 Mermaid's grammar is strict in ways that matter here: numbers must be plain decimals (no
-`1e-05`, no `3.`), a line needs at least one value, and a string cannot hold `"`.
+`1e-05`, no `3.`), a line needs at least one value, and a string cannot hold `"`. Every label
+is a pull request's to write, so each goes through `mermaid_string` and each table cell
+through mlci.markdown_escape.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from mlci import markdown_escape as escape
 from mlci.diff import MetricRow
-from mlci.diff_format import _md
 from mlci.history import History, MetricColumn
 from mlci.spec.paths import normalise
 
@@ -53,11 +55,6 @@ def decimal(value: float) -> str:
     """A number as Mermaid's xychart grammar takes it: a plain decimal, never an exponent."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def quoted(text: str) -> str:
-    """A Mermaid string; it has no escape for `"`, so that becomes `'`."""
-    return '"' + " ".join(text.replace('"', "'").split()) + '"'
 
 
 @dataclass(frozen=True)
@@ -86,9 +83,9 @@ def xychart(
         f'      plotColorPalette: "{colours}"',
         "---",
         "xychart-beta",
-        f"    title {quoted(title)}",
+        f"    title {escape.mermaid_string(title)}",
         f"    x-axis {x_axis}",
-        f"    y-axis {quoted(label)} {decimal(low)} --> {decimal(high)}",
+        f"    y-axis {escape.mermaid_string(label)} {decimal(low)} --> {decimal(high)}",
         *(f"    line [{', '.join(decimal(v) for v in s.y)}]" for s in lines),
     ]
     return "\n".join(body)
@@ -179,7 +176,7 @@ def finite(value: object) -> float | None:
 def trend_chart(trend: Trend) -> str:
     values = [p.value for p in trend.points]
     way = {"higher": " (higher is better)", "lower": " (lower is better)"}
-    axis = "[" + ", ".join(quoted(p.label) for p in trend.points) + "]"
+    axis = "[" + ", ".join(escape.mermaid_string(p.label) for p in trend.points) + "]"
     y_label = trend.metric + way.get(trend.direction or "", "")
     series = Series(trend.metric, "target", tuple(values))
     commits = sum(p.sha is not None for p in trend.points)
@@ -263,7 +260,7 @@ def _matrix(pairs: Counter[tuple[str, str]], labels: Sequence[str]) -> tuple[tup
 
 def confusion_table(matrix: Confusion) -> list[str]:
     """Markdown lines: actual down, predicted across, the diagonal in bold."""
-    labels = [_md(label) for label in matrix.labels]
+    labels = [escape.text(label) for label in matrix.labels]
     lines = [
         "| actual ↓ · predicted → | " + " | ".join(labels) + " |",
         "|" + "--:|" * (len(labels) + 1),
@@ -274,7 +271,10 @@ def confusion_table(matrix: Confusion) -> list[str]:
     total = sum(map(sum, matrix.counts))
     right = sum(matrix.counts[i][i] for i in range(len(labels)))
     if total:
-        lines += ["", f"{right} of {total} right ({right / total:.1%}) in `{matrix.path}`."]
+        lines += [
+            "",
+            f"{right} of {total} right ({right / total:.1%}) in {escape.code(matrix.path)}.",
+        ]
     return lines
 
 
@@ -357,7 +357,9 @@ def curve_chart(found: Curve) -> str:
     values = [v for s in found.series for v in s.y]
     unit = found.kind != "line"
     y_axis = (found.y_label, *((0.0, 1.0) if unit else y_range(values)))
-    x_axis = f"{quoted(found.x_label)} {decimal(found.x[0])} --> {decimal(found.x[-1])}"
+    x_axis = (
+        f"{escape.mermaid_string(found.x_label)} {decimal(found.x[0])} --> {decimal(found.x[-1])}"
+    )
     return xychart(f"{names[found.kind]}: {found.path}", x_axis, y_axis, found.series)
 
 

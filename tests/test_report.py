@@ -478,12 +478,19 @@ def test_json_without_gates_and_a_wrong_document() -> None:
 # --- Mermaid's own parser ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def mermaid_parse() -> Callable[[list[str]], list[dict[str, Any]]]:
-    """Parse blocks with the `mermaid` npm package under Node (installed on first use)."""
+MermaidParse = Callable[[list[str]], list[dict[str, Any]]]
+
+
+@functools.cache
+def mermaid_parser() -> MermaidParse | None:
+    """Parse blocks with the `mermaid` npm package under Node (installed on first use).
+
+    Each result is {ok, type, config, chart} or {ok: false, error} (see tests/mermaid/parse.mjs);
+    None when Node.js or npm is not on PATH.
+    """
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("Node.js and npm run Mermaid's parser; neither is on PATH")
+        return None
     installed = MERMAID / "node_modules" / ".package-lock.json"  # npm writes it last
     lock = MERMAID / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
@@ -513,20 +520,33 @@ def mermaid_parse() -> Callable[[list[str]], list[dict[str, Any]]]:
     return parse
 
 
+@pytest.fixture(scope="session")
+def mermaid_parse() -> MermaidParse:
+    parse = mermaid_parser()
+    if parse is None:
+        pytest.skip("Node.js and npm run Mermaid's parser; neither is on PATH")
+    return parse
+
+
 @pytest.mark.slow
-def test_every_chart_block_parses_with_mermaid(
-    mermaid_parse: Callable[[list[str]], list[dict[str, Any]]],
-) -> None:
+def test_every_chart_block_parses_with_mermaid(mermaid_parse: MermaidParse) -> None:
     charts = blocks(render_markdown(realistic()))
     assert len(charts) == 5  # two trends; ROC, precision-recall and the training loss
     results = mermaid_parse(charts)
-    assert results == [{"ok": True, "type": "xychart"}] * len(charts), results
+    assert [(r["ok"], r["type"]) for r in results] == [(True, "xychart")] * len(charts), results
+    palettes = [r["config"]["themeVariables"]["xyChart"]["plotColorPalette"] for r in results]
+    assert palettes == ["#0969da"] * 2 + ["#8c959f, #0969da"] * 2 + ["#0969da"]
+    assert [r["chart"]["title"] for r in results] == [
+        "accuracy: 3 commits of main, then this PR",
+        "loss: 3 commits of main, then this PR",
+        "ROC: plots/roc.csv",
+        "Precision-recall: plots/precision_recall.csv",
+        "loss: plots/train_loss.csv",
+    ]
 
 
 @pytest.mark.slow
-def test_a_broken_block_fails_the_mermaid_check(
-    mermaid_parse: Callable[[list[str]], list[dict[str, Any]]],
-) -> None:
+def test_a_broken_block_fails_the_mermaid_check(mermaid_parse: MermaidParse) -> None:
     good = blocks(render_markdown(realistic()))[0]
     broken = [
         good.replace("line [", "line [1e-05, "),  # an exponent: not in xychart's grammar
@@ -558,7 +578,7 @@ stages:
 
 @pytest.mark.slow
 def test_a_report_from_a_real_repository_parses_with_mermaid(
-    repo: Repo, mermaid_parse: Callable[[list[str]], list[dict[str, Any]]]
+    repo: Repo, mermaid_parse: MermaidParse
 ) -> None:
     for i, accuracy in enumerate((0.80, 0.84, 0.83, 0.87)):
         metrics = json.dumps({"accuracy": accuracy, "loss": round(1 - accuracy, 2)})
