@@ -40,6 +40,7 @@ from typing import Any
 from mlci import markdown_escape as escape
 from mlci.diff import Comparison, MetricRow, OutputChange, ParamChange, SideInfo, Verdict
 from mlci.snapshot import OutputInfo
+from mlci.terminal import inert
 
 JSON_VERSION = 1
 
@@ -184,6 +185,7 @@ def numbered_notes(rows: Sequence[MetricRow]) -> tuple[list[str], list[list[int]
 
 
 def render_table(comparison: Comparison, *, colour: bool = False) -> str:
+    comparison = inert(comparison)  # one value, one line: see mlci.terminal
     paint = _painter(colour)
     base, target = comparison.base, comparison.target
     lines = [paint("1", f"mlci diff: {side_title(base)} → {side_title(target)}")]

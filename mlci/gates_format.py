@@ -35,6 +35,7 @@ from typing import Any
 from mlci import markdown_escape as escape
 from mlci.diff_format import json_safe, number
 from mlci.gates import GateReport, RuleResult, Status
+from mlci.terminal import inert
 
 JSON_VERSION = 1
 
@@ -84,6 +85,7 @@ def _side(label: str, revision: str | None) -> str:
 
 
 def render_text(report: GateReport, *, colour: bool = False) -> str:
+    report = inert(report)  # one value, one line: see mlci.terminal
     paint = _painter(colour)
     base, target = _sides(report)
     lines = [paint("1", f"mlci gate: {report.gate} rules, {base} → {target}")]

@@ -10,6 +10,7 @@ import time
 from mlci import markdown_escape as escape
 from mlci.history import History
 from mlci.metrics_format import is_number
+from mlci.terminal import inert
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -45,6 +46,7 @@ def _date(seconds: int) -> str:
 
 
 def as_table(history: History) -> str:
+    history = inert(history)  # one value, one line: see mlci.terminal
     names = [c.name for c in history.columns]
     header = ["commit", "date", *names, "stages changed", "subject"]
     rows = [

@@ -619,3 +619,33 @@ def test_ordinary_names_read_as_before() -> None:
         assert text(name) == name
     assert text("_private") == "\\_private" and text("a*b") == "a\\*b"
     check_markdown(markdown, report=True)
+
+
+# --- the terminal --------------------------------------------------------------------------------
+
+TERMINAL_PAYLOAD = "x\n::error title=forged::mlci gate passed\r\x1b[2K\x1b[32mok\u202e"
+
+
+def test_terminal_tables_keep_each_value_on_its_line(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CI log reads `::command::` lines and a terminal obeys escape sequences: a string of
+    the pull request's can start neither, in any of the terminal tables."""
+    project = hostile_repo(repo, TERMINAL_PAYLOAD)
+    spec = load_project(project.repo.root / "mlci.yaml").spec
+    comparison, gate = assess(project.repo.root, spec)
+    comparison = replace(comparison, notes=(*comparison.notes, TERMINAL_PAYLOAD))
+    gate = replace(gate, rules_source=TERMINAL_PAYLOAD, notes=(TERMINAL_PAYLOAD,))
+    columns = [MetricColumn(TERMINAL_PAYLOAD, "m.json", "accuracy", "higher")]
+    history = read_history(project.repo.root, "main", 10, columns)
+    outputs = {
+        "diff": diff_format.render_table(comparison),
+        "gate": gates_format.render_text(gate),
+        "history": history_format.as_table(history),
+        "mlci diff": project.repo.mlci("diff", "main", capsys=capsys).out,
+    }
+    for name, shown in outputs.items():
+        assert "x\\n::error title=forged::mlci gate passed\\r\\x1b[2K" in shown, name
+        for line in shown.splitlines():
+            assert not line.lstrip().startswith("::"), (name, line)
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", shown), name

@@ -214,8 +214,10 @@ documents = st.dictionaries(
     st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=10),
     st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=8).filter(str.strip), inner, max_size=4),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.text(max_size=8).filter(str.strip), inner, max_size=4)
+        ),
         max_leaves=12,
     ),
     max_size=5,

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from mlci.markers import REPORT_MARKER
 from mlci.publish.event import PullRequest
 from mlci.publish.github import GitHub, GitHubError, GitHubForbidden, JsonObject
 from mlci.publish.trim import fit
 
-MARKER = "<!-- mlci-report -->"
+MARKER = REPORT_MARKER
 
 # GitHub rejects a longer comment body with a 422.
 COMMENT_LIMIT = 65_536
