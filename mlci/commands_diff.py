@@ -120,16 +120,20 @@ def read_spec(path: Path, *, explicit: bool) -> tuple[SpecLike | None, str]:
 
 
 def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
-    """The metrics and main branch of a well-formed spec; None for anything doubtful."""
-    import yaml
+    """The metrics and main branch of a well-formed spec; None for anything doubtful.
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    Read confined and within mlci's caps, duplicate keys refused (one linear walk, however
+    many aliases); whatever is refused goes to the full loader, which says where and why.
+    """
+    from mlci.bounded_load import UnreadableDocument, load_yaml
+    from mlci.files import ReadRefused, read_confined
+
     try:
-        text = path.read_text(encoding="utf-8")
-        if _has_duplicate_keys(yaml.compose(text, Loader=loader)):
+        content = read_confined(path.absolute().parent, path.name)
+        if content is None:
             return None
-        data = yaml.load(text, Loader=loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load_yaml(content.decode("utf-8"), unique_keys=True)
+    except (ReadRefused, UnicodeDecodeError, UnreadableDocument):
         return None
     if not isinstance(data, dict) or data.get("version") != 1:
         return None
@@ -139,19 +143,6 @@ def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
     if metrics is None or not isinstance(main, str):
         return None
     return DeclaredMetrics(metrics), main
-
-
-def _has_duplicate_keys(node: Any) -> bool:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
-        if len(keys) != len(set(keys)):
-            return True
-        return any(_has_duplicate_keys(value) for _, value in node.value)
-    if isinstance(node, yaml.SequenceNode):
-        return any(_has_duplicate_keys(item) for item in node.value)
-    return False
 
 
 def _metrics(section: Any) -> dict[str, DeclaredMetric] | None:

@@ -1,25 +1,34 @@
-"""dvc.yaml as plain data, read with libyaml: the fast path for questions that edit nothing."""
+"""dvc.yaml, dvc.lock and .dvc files as plain data, read with libyaml within mlci's caps: the
+fast path for questions that edit nothing."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
-import yaml
+from mlci.bounded_load import UnreadableDocument, load_yaml
 
 
 @lru_cache(maxsize=4)
-def plain_document(text: str) -> dict[str, Any] | None:
-    """A dvc.yaml text as plain data; None when it is not a readable mapping.
+def read_document(text: str) -> dict[str, Any]:
+    """A DVC file's text as plain data; raises UnreadableDocument, also for a document that
+    is not a mapping (an empty one included).
 
     Cached by text because spec validation and generation both ask about the same file.
     """
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = load_yaml(text)
+    if not isinstance(document, dict):
+        kind = type(document).__name__ if document is not None else "nothing"
+        raise UnreadableDocument(f"holds {kind}, not a mapping of keys")
+    return document
+
+
+def plain_document(text: str) -> dict[str, Any] | None:
+    """A DVC file's text as plain data; None when it is not a readable mapping."""
     try:
-        document = yaml.load(text, Loader=loader)
-    except yaml.YAMLError:
+        return read_document(text)
+    except UnreadableDocument:
         return None
-    return document if isinstance(document, dict) else None
 
 
 def plain_stages(text: str) -> dict[str, Any] | None:

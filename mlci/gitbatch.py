@@ -9,10 +9,20 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from mlci.errors import UsageError
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A blob larger than the reader asked for: its content was skipped, never held."""
+
+    size: int
 
 
 class GitObjects:
@@ -42,11 +52,21 @@ class GitObjects:
 
     def read_many(self, requests: Sequence[tuple[str, str]]) -> list[bytes | None]:
         """Contents for (revision, path) pairs, in order; None where a file is absent."""
+        return [
+            found if not isinstance(found, Oversized) else None
+            for found in self.read_bounded(requests, max_bytes=None)
+        ]
+
+    def read_bounded(
+        self, requests: Sequence[tuple[str, str]], max_bytes: int | None
+    ) -> list[bytes | Oversized | None]:
+        """Like read_many, but a blob over `max_bytes` is skipped: a commit may hold a file
+        of gigabytes under a name mlci reads (`metrics.json`), and only its size is kept."""
         lines = [self._request(revision, path) for revision, path in requests]
         # Write from a thread: git answers while we ask, and a full pipe would block both.
         writer = threading.Thread(target=self._write, args=(lines,), daemon=True)
         writer.start()
-        results = [self._response() for _ in lines]
+        results = [self._response(max_bytes) for _ in lines]
         writer.join()
         return results
 
@@ -61,7 +81,7 @@ class GitObjects:
             self._process.stdin.write(line)
         self._process.stdin.flush()
 
-    def _response(self) -> bytes | None:
+    def _response(self, max_bytes: int | None) -> bytes | Oversized | None:
         assert self._process.stdout is not None
         header = self._process.stdout.readline()
         if not header:
@@ -70,11 +90,24 @@ class GitObjects:
         if len(parts) != 3 or parts[1] != b"blob":
             # "<name> missing", "<name> ambiguous", or a tree/commit where a file was asked.
             if len(parts) == 3:
-                self._process.stdout.read(int(parts[2]) + 1)
+                self._skip(int(parts[2]) + 1)
             return None
-        content = self._process.stdout.read(int(parts[2]))
+        size = int(parts[2])
+        if max_bytes is not None and size > max_bytes:
+            self._skip(size + 1)
+            return Oversized(size)
+        content = self._process.stdout.read(size)
         self._process.stdout.read(1)  # the newline after each object
         return content
+
+    def _skip(self, size: int) -> None:
+        """Read past `size` bytes in chunks, so a huge object never sits in memory whole."""
+        assert self._process.stdout is not None
+        while size > 0:
+            chunk = self._process.stdout.read(min(size, _CHUNK))
+            if not chunk:
+                raise UsageError("git cat-file stopped unexpectedly")
+            size -= len(chunk)
 
     def close(self) -> None:
         if self._process.stdin is not None:

@@ -9,15 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlci.bounded_load import MAX_BYTES
+from mlci.dvcfile import plain_document
 from mlci.errors import UsageError
+from mlci.files import ReadRefused, read_regular
 from mlci.gitbatch import GitObjects
 from mlci.metrics_format import MetricsFormatError, Value, is_number, parse_metrics
+from mlci.snapshot import FILE_OBJECT_NAME, object_stores
 from mlci.spec.paths import normalise
 
 
@@ -77,13 +80,11 @@ def first_parent_log(root: Path, revision: str, count: int) -> list[Commit]:
 
 
 def _load(content: bytes | None) -> Any:
+    """dvc.yaml or dvc.lock within mlci's caps; None when absent or unreadable (a commit
+    with an alias bomb for a dvc.lock simply has no values in the history)."""
     if content is None:
         return None
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(content, Loader=loader)
-    except yaml.YAMLError:
-        return None
+    return plain_document(content.decode("utf-8", errors="replace"))
 
 
 def _entries(section: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -136,12 +137,14 @@ def _cached_md5(lock: Any, path: str) -> str | None:
     return None
 
 
-def _read_cache(root: Path, md5: str) -> bytes | None:
-    # DVC 3 keeps file objects under .dvc/cache/files/md5/<first two>/<rest>.
-    path = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+def _read_cache(cache: Path, md5: str) -> bytes | None:
+    # dvc.lock is a pull request's to write, and its md5 becomes a path: `../../etc/passwd`
+    # is not an md5. DVC 3 keeps file objects under files/md5/<first two>/<rest>.
+    if not FILE_OBJECT_NAME.fullmatch(md5):
+        return None
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_regular(cache / "files" / "md5" / md5[:2] / md5[2:])
+    except ReadRefused:  # a link, FIFO or huge file where an object should be
         return None
 
 
@@ -150,9 +153,10 @@ def read_history(
 ) -> History:
     # One commit more than shown: what the oldest shown commit changed needs its parent.
     commits = first_parent_log(root, revision, count + 1)
+    cache = object_stores(root)[0][1]
     with GitObjects(root) as objects:
-        pipeline_files = objects.read_many(
-            [(c.sha, name) for c in commits for name in ("dvc.yaml", "dvc.lock")]
+        pipeline_files = _bounded(
+            objects, [(c.sha, name) for c in commits for name in ("dvc.yaml", "dvc.lock")]
         )
         documents = [_load(content) for content in pipeline_files]
         yamls, locks = documents[0::2], documents[1::2]
@@ -163,7 +167,7 @@ def read_history(
             for path, cached in declared.items()
             if not cached
         ]
-        contents = dict(zip(committed, objects.read_many(committed), strict=True))
+        contents = dict(zip(committed, _bounded(objects, committed), strict=True))
     rows: list[HistoryRow] = []
     previous: dict[str, str] = {}
     all_metrics: list[dict[str, dict[str, Value]]] = []
@@ -172,7 +176,7 @@ def read_history(
         for path, cached in declared.items():
             if cached:
                 md5 = _cached_md5(lock, path)
-                content = _read_cache(root, md5) if md5 else None
+                content = _read_cache(cache, md5) if md5 else None
             else:
                 content = contents.get((commit.sha, path))
             if content is None:
@@ -190,13 +194,21 @@ def read_history(
         rows, all_metrics = rows[1:], all_metrics[1:]
     chosen = columns if columns is not None else _discover(all_metrics)
     for row, parsed in zip(rows, all_metrics, strict=True):
-        row.values = {column.name: _value(parsed, column) for column in chosen}
+        order = sorted(parsed)  # once per row, not once per column
+        row.values = {column.name: _value(parsed, order, column) for column in chosen}
     return History(chosen, rows)
 
 
-def _value(parsed: dict[str, dict[str, Value]], column: MetricColumn) -> Value | None:
-    files = [column.file] if column.file else sorted(parsed)
-    for file in files:
+def _bounded(objects: GitObjects, requests: list[tuple[str, str]]) -> list[bytes | None]:
+    """Blobs up to mlci's cap on file size; a larger one counts as absent."""
+    found = objects.read_bounded(requests, MAX_BYTES)
+    return [blob if isinstance(blob, bytes) else None for blob in found]
+
+
+def _value(
+    parsed: dict[str, dict[str, Value]], files: list[str], column: MetricColumn
+) -> Value | None:
+    for file in [column.file] if column.file else files:
         if file in parsed and column.key in parsed[file]:
             return parsed[file][column.key]
     return None
@@ -210,8 +222,9 @@ def _discover(all_metrics: list[dict[str, dict[str, Value]]]) -> list[MetricColu
             for key, value in values.items():
                 if is_number(value):
                     seen.setdefault((file, key), None)
-    keys = [key for _, key in seen]
+    # A Counter, not list.count per key: 100,000 keys would cost 10^10 steps.
+    files_with = Counter(key for _, key in seen)
     return [
-        MetricColumn(key if keys.count(key) == 1 else f"{file}:{key}", file, key)
+        MetricColumn(key if files_with[key] == 1 else f"{file}:{key}", file, key)
         for file, key in seen
     ]

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from mlci.bounded_load import (
+    MAX_INT_DIGITS,
+    UnreadableDocument,
+    check_size,
+    load_json,
+    load_toml,
+    load_yaml,
+)
 
 Value = float | int | str | bool
 
@@ -22,15 +29,17 @@ class MetricsFormatError(ValueError):
 
 
 def parse_metrics(path: str, content: bytes) -> dict[str, Value]:
-    text = content.decode("utf-8-sig", errors="replace")
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     try:
         if suffix in ("csv", "tsv"):
+            check_size(content)
+            text = content.decode("utf-8-sig", errors="replace")
             return _last_row(text, "\t" if suffix == "tsv" else ",")
         data = read_structured(path, content)
-    except Exception as error:  # every parser has its own error types
-        kind = suffix.upper() if suffix in ("json", "toml") else "YAML"
-        raise MetricsFormatError(f"{path}: not valid {kind} ({error})") from None
+    except UnreadableDocument as error:
+        raise MetricsFormatError(f"{path}: {error}") from None
+    except csv.Error as error:
+        raise MetricsFormatError(f"{path}: not valid {suffix.upper()} ({error})") from None
     if not isinstance(data, Mapping):
         raise MetricsFormatError(f"{path}: holds {type(data).__name__}, not a mapping of metrics")
     return flatten(data)
@@ -40,31 +49,36 @@ def read_structured(path: str, content: bytes) -> Any:
     """A metrics or params file as DVC reads it: by suffix, YAML for anything not JSON/TOML.
 
     YAML is read as YAML 1.2, as DVC's ruamel.yaml reads it: `1e-3` is a number and `yes`
-    is text, where PyYAML (YAML 1.1) would say a string and `true`.
+    is text, where PyYAML (YAML 1.1) would say a string and `true`. Every format passes
+    mlci's caps (mlci.bounded_load); raises UnreadableDocument.
     """
+    check_size(content)
     text = content.decode("utf-8-sig", errors="replace")
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix == "json":
-        return json.loads(text)
+        return load_json(text)
     if suffix == "toml":
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # Python 3.10
-            import tomli as tomllib
-        return tomllib.loads(text)
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=True).load(text) or {}
+        return load_toml(text)
+    return load_yaml(text, version="1.2") or {}
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Value]:
+def flatten(data: Mapping[str, Any]) -> dict[str, Value]:
+    """Nested mappings as dotted keys, in file order and in one pass: each key is built
+    once, however deep it lies (merging each level's dict into its parent's copies keys
+    once per level)."""
     flat: dict[str, Value] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, name + "."))
-        elif isinstance(value, (int, float, str, bool)):
-            flat[name] = value
+    stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [("", iter(data.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for key, value in items:
+            name = f"{prefix}{key}"
+            if isinstance(value, Mapping):
+                stack.append((name + ".", iter(value.items())))
+                break
+            if isinstance(value, (int, float, str, bool)):
+                flat[name] = value
+        else:
+            stack.pop()
     return flat
 
 
@@ -78,7 +92,9 @@ def _last_row(text: str, delimiter: str) -> dict[str, Value]:
 def _number(text: str | None) -> Value:
     if text is None:
         return ""
-    for kind in (int, float):
+    # An integer too long for a float would overflow when compared with one: read as a float.
+    kinds = (int, float) if len(text) <= MAX_INT_DIGITS else (float,)
+    for kind in kinds:
         try:
             return kind(text)
         except ValueError:

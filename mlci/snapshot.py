@@ -10,23 +10,30 @@ A remote in the cloud is not contacted: `dvc pull` is how an object gets here, a
 "not-in-cache" state says so.
 
 Nothing here runs DVC, so `mlci diff` never imports it and needs no lock on the repository.
+
+Everything read here is a pull request's to choose. Workspace files are read only inside the
+repository or a DVC store (mlci.files.read_confined), blobs of a commit only up to the cap
+on file size and never through a link committed to git, and every document within the caps
+of mlci.bounded_load; what is refused is named, with the reason, as that file's state.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.dvcfile import plain_document
+from mlci.bounded_load import MAX_BYTES, UnreadableDocument, load_json, too_large
+from mlci.dvcfile import read_document
 from mlci.errors import UsageError
-from mlci.gitbatch import GitObjects
+from mlci.files import ReadRefused, read_confined, read_regular
+from mlci.gitbatch import GitObjects, Oversized
 from mlci.metrics_format import MetricsFormatError, Value, parse_metrics, read_structured
 from mlci.spec.paths import normalise
 
@@ -38,8 +45,8 @@ OUTPUT_SECTIONS = ("outs", "metrics", "plots")
 # request controls dvc.lock, and `../../etc/passwd` is not an md5.
 OBJECT_NAME = re.compile(r"[0-9a-f]{32}(\.dir)?")
 FILE_OBJECT_NAME = re.compile(r"[0-9a-f]{32}")
-MAX_OBJECT_BYTES = 64 << 20  # a metrics file far larger than this is not one
 DEFAULT_PARAMS = "params.yaml"
+GIT_LINK_MODE = "120000"
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,13 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class _Refused:
+    """A file that is there but is not read; `reason` follows its name in a sentence."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class _Out:
     """An output of dvc.lock or a .dvc file, with what is needed to find its content."""
 
@@ -122,31 +136,57 @@ class RevisionReader:
     def __init__(self, root: Path, objects: GitObjects) -> None:
         self.root = root
         self._objects = objects
-        self._files: dict[tuple[Revision, str], bytes | None] = {}
-        self._listings: dict[Revision, list[str]] = {}
+        self._files: dict[tuple[Revision, str], bytes | _Refused | None] = {}
+        self._listings: dict[Revision, tuple[list[str], frozenset[str]]] = {}
         self._stores: list[tuple[str, Path]] | None = None
-        self._notes: dict[Revision, list[str]] = {}
+        self._notes: dict[Revision, dict[str, None]] = {}  # an ordered set: notes are many
         self._documents: dict[tuple[Revision, str], dict[str, Any] | None] = {}
         self._outs_at: dict[Revision, dict[str, _Out]] = {}
+        self._stages_at: dict[Revision, dict[str, dict[str, Any]]] = {}
 
     # --- files --------------------------------------------------------------------------
 
     def read_file(self, rev: Revision, path: str) -> bytes | None:
-        """A file's bytes at `rev` (None: the workspace), or None when it is not there."""
+        """A file's bytes at `rev` (None: the workspace), or None when it is not there or
+        is refused (a link out of the tree, a FIFO, a file over the size cap)."""
+        found = self._lookup(rev, path)
+        return found if isinstance(found, bytes) else None
+
+    def _lookup(self, rev: Revision, path: str) -> bytes | _Refused | None:
         if (rev, path) not in self._files:
             self._files[rev, path] = self._read_file(rev, path)
         return self._files[rev, path]
 
-    def _read_file(self, rev: Revision, path: str) -> bytes | None:
-        if rev is not None:
-            return self._objects.read(rev, path)
-        try:
-            return (self.root / path).read_bytes()
-        except OSError:  # absent, a folder, unreadable: not a file we can use
+    def _read_file(self, rev: Revision, path: str) -> bytes | _Refused | None:
+        if rev is None:
+            try:
+                return read_confined(self.root, path, stores=[p for _, p in self.stores()])
+            except ReadRefused as error:
+                return _Refused(str(error))
+        if (link := self._committed_link(rev, path)) is not None:
+            # git stores a link as a blob holding its target: read, it would be parsed as
+            # the file; followed, it would lead anywhere on this machine. Neither is done.
+            where_link = "is" if link == path else f"lies in {link}, which is"
+            return _Refused(f"{where_link} a symbolic link committed to git; not followed")
+        (found,) = self._objects.read_bounded([(rev, path)], MAX_BYTES)
+        return _Refused(too_large(found.size)) if isinstance(found, Oversized) else found
+
+    def _committed_link(self, rev: str, path: str) -> str | None:
+        """`path`, or the folder of it, that is a symbolic link in `rev`'s tree."""
+        links = self._listing(rev)[1]
+        if not links:
             return None
+        parts = path.split("/")
+        return next(
+            (link for end in range(1, len(parts) + 1) if (link := "/".join(parts[:end])) in links),
+            None,
+        )
 
     def listing(self, rev: Revision) -> list[str]:
         """Every file at `rev`: git's tree, or for the workspace what git does not ignore."""
+        return self._listing(rev)[0]
+
+    def _listing(self, rev: Revision) -> tuple[list[str], frozenset[str]]:
         if rev not in self._listings:
             self._listings[rev] = _list_files(self.root, rev)
         return self._listings[rev]
@@ -157,18 +197,20 @@ class RevisionReader:
         return self._documents[rev, path]
 
     def _parse_document(self, rev: Revision, path: str) -> dict[str, Any] | None:
-        content = self.read_file(rev, path)
-        if content is None:
+        found = self._lookup(rev, path)
+        if isinstance(found, _Refused):
+            self._note(rev, f"{path} at {where(rev)} {found.reason}; ignored")
             return None
-        document = plain_document(content.decode("utf-8", errors="replace"))
-        if document is None:
-            self._note(rev, f"{path} at {where(rev)} is not a readable YAML mapping; ignored")
-        return document
+        if found is None:
+            return None
+        try:
+            return read_document(found.decode("utf-8", errors="replace"))
+        except UnreadableDocument as error:
+            self._note(rev, f"{path} at {where(rev)} cannot be read: {error}; ignored")
+            return None
 
     def _note(self, rev: Revision, text: str) -> None:
-        notes = self._notes.setdefault(rev, [])
-        if text not in notes:
-            notes.append(text)
+        self._notes.setdefault(rev, {})[text] = None
 
     # --- dvc.yaml and dvc.lock ----------------------------------------------------------
 
@@ -180,6 +222,12 @@ class RevisionReader:
 
     def _stages(self, rev: Revision) -> dict[str, dict[str, Any]]:
         """dvc.yaml's stages that can be read as written (not foreach/matrix templates)."""
+        # Asked once per stage of dvc.lock: worked out once, or 10,000 stages cost 10^8 steps.
+        if rev not in self._stages_at:
+            self._stages_at[rev] = self._readable_stages(rev)
+        return self._stages_at[rev]
+
+    def _readable_stages(self, rev: Revision) -> dict[str, dict[str, Any]]:
         stages = (self.dvc_yaml(rev) or {}).get("stages")
         found: dict[str, dict[str, Any]] = {}
         for name, stage in (stages if isinstance(stages, dict) else {}).items():
@@ -325,25 +373,32 @@ class RevisionReader:
             if contents:
                 source = "workspace" if rev is None else "git"
                 for name, content in contents.items():
-                    yield _parse(name, content, source)
+                    if isinstance(content, _Refused):
+                        message = f"{name} {content.reason}"
+                        yield MetricsRead(name, "unreadable", message=message, source=source)
+                    else:
+                        yield _parse(name, content, source)
                 return
         if out is not None and out.cached:
             yield from self._cached_reads(out, path)
 
-    def _plain_contents(self, rev: Revision, path: str) -> dict[str, bytes]:
-        content = self.read_file(rev, path)
+    def _plain_contents(self, rev: Revision, path: str) -> dict[str, bytes | _Refused]:
+        content = self._lookup(rev, path)
         if content is not None:
             return {path: content}
         # A folder of metrics files: DVC reads each file in it.
         names = self._folder(rev, path)
-        return {name: data for name in names if (data := self.read_file(rev, name)) is not None}
+        return {name: data for name in names if (data := self._lookup(rev, name)) is not None}
 
     def _folder(self, rev: Revision, path: str) -> list[str]:
         if rev is not None:
             return [name for name in self.listing(rev) if name.startswith(path + "/")]
-        folder = self.root / path
-        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-        return [p.relative_to(self.root).as_posix() for p in files]
+        # Only a folder inside the repository gets here (read_confined refused any other);
+        # os.walk enters no linked folder, and each file found is read confined again.
+        files: list[Path] = []
+        for top, _, names in os.walk(self.root / path):
+            files.extend(Path(top) / name for name in names)
+        return [p.relative_to(self.root).as_posix() for p in sorted(files)]
 
     # --- the DVC cache ------------------------------------------------------------------
 
@@ -361,10 +416,15 @@ class RevisionReader:
         if manifest is None:
             yield self._not_in_cache(path, out.md5)
             return
+        if isinstance(manifest, _Refused):
+            yield _refused_object(path, out.md5, manifest)
+            return
         try:
-            entries = json.loads(manifest[1])
-        except ValueError:
-            entries = []
+            entries = load_json(manifest[1])
+        except UnreadableDocument as error:
+            message = f"the DVC cache's listing of {out.path} (md5 {out.md5}) {error}"
+            yield MetricsRead(path, "unreadable", message=message, md5=out.md5)
+            return
         inside = path[len(out.path) + 1 :] if path != out.path else ""
         for entry in entries if isinstance(entries, list) else ():
             relpath = str(entry.get("relpath", "")) if isinstance(entry, dict) else ""
@@ -377,6 +437,8 @@ class RevisionReader:
         found = self._object(md5, legacy)
         if found is None:
             return self._not_in_cache(path, md5)
+        if isinstance(found, _Refused):
+            return _refused_object(path, md5, found)
         source, content = found
         read = _parse(path, content, source)
         return MetricsRead(read.path, read.state, read.values, read.message, source, md5)
@@ -389,12 +451,15 @@ class RevisionReader:
         )
         return MetricsRead(path, "not-in-cache", message=message, md5=md5)
 
-    def _object(self, md5: str, legacy: bool) -> tuple[str, bytes] | None:
+    def _object(self, md5: str, legacy: bool) -> tuple[str, bytes] | _Refused | None:
         """(store kind, content) of a DVC object, from the cache or a local remote."""
         assert OBJECT_NAME.fullmatch(md5), md5  # checked by the callers: it becomes a path
         for kind, store in self.stores():
             base = store if legacy else store / "files" / "md5"
-            content = _read_object(base / md5[:2] / md5[2:])
+            try:
+                content = read_regular(base / md5[:2] / md5[2:])
+            except ReadRefused as error:
+                return _Refused(f"in the DVC {kind} {error}")
             if content is not None:
                 return kind, content
         return None
@@ -402,7 +467,7 @@ class RevisionReader:
     def stores(self) -> list[tuple[str, Path]]:
         """Where DVC objects may be: the cache (`cache.dir` if set), then local remotes."""
         if self._stores is None:
-            self._stores = _object_stores(self.root)
+            self._stores = object_stores(self.root)
         return self._stores
 
     # --- params and stages --------------------------------------------------------------
@@ -411,12 +476,15 @@ class RevisionReader:
         """Each params file the pipeline reads at `rev`, flattened to dotted keys."""
         result: dict[str, dict[str, ParamValue]] = {}
         for path in self._params_files(rev):
-            content = self.read_file(rev, path)
+            content = self._lookup(rev, path)
+            if isinstance(content, _Refused):
+                self._note(rev, f"{path} at {where(rev)} {content.reason}")
+                continue
             if content is None:
                 continue
             try:
                 data = read_structured(path, content)
-            except Exception as error:  # every parser has its own errors
+            except UnreadableDocument as error:
                 self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
                 continue
             if isinstance(data, Mapping):
@@ -560,17 +628,24 @@ def _stage_inputs(locked: Mapping[str, Any], wdir: str) -> StageInputs:
     return StageInputs(digest, command, deps, params)
 
 
-def flatten_params(data: Mapping[Any, Any], prefix: str = "") -> dict[str, ParamValue]:
-    """Nested params as dotted keys; lists and nulls are values too (unlike metrics)."""
+def flatten_params(data: Mapping[Any, Any]) -> dict[str, ParamValue]:
+    """Nested params as dotted keys, in file order and in one pass (as metrics_format's
+    flatten); lists and nulls are values too (unlike metrics)."""
     flat: dict[str, ParamValue] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten_params(value, name + "."))
-        elif value is None or isinstance(value, (int, float, str, bool, list)):
-            flat[name] = value
-        else:  # dates and other YAML types: compared and shown as text
-            flat[name] = str(value)
+    stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [("", iter(data.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for key, value in items:
+            name = f"{prefix}{key}"
+            if isinstance(value, Mapping):
+                stack.append((name + ".", iter(value.items())))
+                break
+            if value is None or isinstance(value, (int, float, str, bool, list)):
+                flat[name] = value
+            else:  # dates and other YAML types: compared and shown as text
+                flat[name] = str(value)
+        else:
+            stack.pop()
     return flat
 
 
@@ -583,18 +658,9 @@ def _bad_md5(path: str, md5: str) -> MetricsRead:
     return MetricsRead(path, "unreadable", message=message)
 
 
-def _read_object(path: Path) -> bytes | None:
-    """A cache object's bytes: a regular file of a sane size, never a link, FIFO or device."""
-    try:
-        info = path.lstat()
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OBJECT_BYTES:
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
+def _refused_object(path: str, md5: str, refused: _Refused) -> MetricsRead:
+    message = f"{path} is a DVC output (md5 {md5}) whose object {refused.reason}"
+    return MetricsRead(path, "unreadable", message=message, md5=md5)
 
 
 def _parse(path: str, content: bytes, source: str) -> MetricsRead:
@@ -605,23 +671,34 @@ def _parse(path: str, content: bytes, source: str) -> MetricsRead:
     return MetricsRead(path, "found", values=values, source=source)
 
 
-def _list_files(root: Path, rev: Revision) -> list[str]:
-    """Files at `rev` relative to `root`; for the workspace, tracked and untracked ones git
-    does not ignore (which skips the data folders DVC puts in .gitignore)."""
+def _list_files(root: Path, rev: Revision) -> tuple[list[str], frozenset[str]]:
+    """Files at `rev` relative to `root`, and which of them are symbolic links (a commit's
+    only; the workspace's are judged on disk). For the workspace, tracked and untracked
+    files git does not ignore (which skips the data folders DVC puts in .gitignore)."""
     if rev is None:
         args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     else:
-        args = ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev]
+        args = ["ls-tree", "-r", "-z", "--end-of-options", rev]  # "<mode> <type> <oid>\t<path>"
     # Here rather than in mlci.git: this module already holds git's batch reader, and the
     # listing is the one other read it needs; `rev` is always a resolved SHA.
     done = subprocess.run(["git", *args], cwd=root, capture_output=True)
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip() or str(done.returncode)
         raise UsageError(f"git {args[0]} failed: {detail}")
-    return [name for name in done.stdout.decode(errors="replace").split("\0") if name]
+    entries = [entry for entry in done.stdout.decode(errors="replace").split("\0") if entry]
+    if rev is None:
+        return entries, frozenset()
+    names, links = [], set()
+    for entry in entries:
+        head, _, name = entry.partition("\t")
+        names.append(name)
+        if head.startswith(GIT_LINK_MODE):
+            links.add(name)
+    return names, frozenset(links)
 
 
-def _object_stores(root: Path) -> list[tuple[str, Path]]:
+def object_stores(root: Path) -> list[tuple[str, Path]]:
+    """(kind, folder) of every place DVC objects may be: the cache first, then local remotes."""
     config = read_dvc_config(root)
     dvc_dir = root / ".dvc"
     cache_dir = config.get("cache", {}).get("dir")
@@ -654,9 +731,12 @@ def read_dvc_config(root: Path) -> dict[str, dict[str, str]]:
     sections: dict[str, dict[str, str]] = {}
     for name in ("config", "config.local"):
         try:
-            text = (root / ".dvc" / name).read_text(encoding="utf-8")
-        except OSError:
+            content = read_confined(root, f".dvc/{name}")
+        except ReadRefused:  # a link out, a FIFO: no config mlci can trust to read
             continue
+        if content is None:
+            continue
+        text = content.decode("utf-8", errors="replace")
         section = ""
         for raw in text.splitlines():
             line = raw.strip()

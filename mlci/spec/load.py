@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from mlci.dvcfile import plain_document
 from mlci.errors import SpecError
+from mlci.files import ReadRefused, read_confined
 from mlci.markers import is_managed_stage
 from mlci.spec.checks import SpecChecker
 from mlci.spec.errors import problems_from_validation
@@ -40,7 +41,7 @@ def load_project(spec_path: Path) -> Project:
         spec,
         source,
         exists=lambda path: (root / path).exists(),
-        foreign_outputs=_foreign_outputs(root / "dvc.yaml", set(spec.stages)),
+        foreign_outputs=_foreign_outputs(root, set(spec.stages)),
     )
     problems = checker.run()
     if problems:
@@ -73,13 +74,16 @@ def validate(data: Any, source: SourceMap) -> Spec:
         raise SpecError(problems_from_validation(error, data, source)) from None
 
 
-def _foreign_outputs(dvc_yaml: Path, spec_stages: set[str]) -> frozenset[str]:
+def _foreign_outputs(root: Path, spec_stages: set[str]) -> frozenset[str]:
     """Outputs of stages a user wrote by hand in dvc.yaml: valid dependencies for ours."""
     try:
-        document = yaml.load(dvc_yaml.read_text(encoding="utf-8"), Loader=_loader())
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return frozenset()  # generate reports an unreadable dvc.yaml with its own message
-    stages = document.get("stages") if isinstance(document, dict) else None
+        content = read_confined(root, "dvc.yaml")
+    except ReadRefused:
+        content = None
+    # Within mlci's caps (an alias bomb is no dvc.yaml); generate reports an unreadable or
+    # refused dvc.yaml with its own message.
+    document = plain_document(content.decode("utf-8", errors="replace")) if content else None
+    stages = document.get("stages") if document is not None else None
     if not isinstance(stages, dict):
         return frozenset()
     found: set[str] = set()
@@ -94,8 +98,3 @@ def _foreign_outputs(dvc_yaml: Path, spec_stages: set[str]) -> frozenset[str]:
                 if isinstance(raw, str) and (path := normalise(wdir, raw)):
                     found.add(path)
     return frozenset(found)
-
-
-def _loader() -> type[yaml.SafeLoader]:
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader

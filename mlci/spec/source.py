@@ -2,8 +2,11 @@
 
 PyYAML's composer gives each node a start mark; we convert nodes to Python data ourselves so
 that we can (a) remember where every key path came from, for errors that name
-file:line:column, (b) refuse duplicate keys, which PyYAML would silently resolve to the last,
-and (c) bound how much data aliases may expand to, so an alias bomb fails fast.
+file:line:column, and (b) refuse duplicate keys, which PyYAML would silently resolve to the
+last. Before that, the composed document passes mlci's caps (mlci.bounded_load: size,
+nesting, aliases, expansion, lone surrogates), and its integers and dates are constructed
+with the same refusals, so an alias bomb, a 5,000-digit integer or 2024-02-30 is a located
+spec error, never a hang or a crash.
 """
 
 from __future__ import annotations
@@ -14,14 +17,19 @@ from typing import Any
 
 import yaml
 
+from mlci.bounded_load import (
+    MAX_DEPTH,
+    MERGE_TAG,
+    YAML_DEPTH,
+    Constructor11,
+    UnreadableDocument,
+    check_nodes,
+    check_size,
+)
 from mlci.errors import Location, SpecError, SpecProblem
+from mlci.files import ReadRefused, read_confined
 
 KeyPath = tuple[str | int, ...]
-
-# A real spec has a few hundred nodes; anything near this limit is an alias bomb.
-MAX_NODES = 200_000
-MAX_DEPTH = 64
-MERGE_TAG = "tag:yaml.org,2002:merge"
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -65,42 +73,25 @@ def _location(file: str, mark: yaml.Mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+def _refused(file: str, error: UnreadableDocument) -> SpecError:
+    """A cap of mlci.bounded_load, as a spec problem at the place it names."""
+    where = Location(file, error.line or 1, error.column or 1)
+    return SpecError([SpecProblem(where, format_path(error.key_path), error.reason)])
+
+
 class _Converter:
+    """Nodes to data with positions; the document already passed check_nodes, so this walk
+    is bounded (no loops, at most MAX_DEPTH levels and MAX_VALUES values)."""
+
     def __init__(self, file: str) -> None:
         self.source = SourceMap(file)
-        self.nodes = 0
-        self.open_nodes: set[int] = set()  # collections being converted: an alias to one loops
-        self.merging: list[yaml.Node] = []  # mappings being merged in by `<<:`, innermost last
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = Constructor11()
 
     def fail(self, mark: yaml.Mark, path: KeyPath, message: str) -> SpecError:
         problem = SpecProblem(_location(self.source.file, mark), format_path(path), message)
         return SpecError([problem])
 
     def convert(self, node: yaml.Node, path: KeyPath) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(
-                node.start_mark,
-                path,
-                f"the document expands to more than {MAX_NODES} values "
-                "(aliases referring to aliases?); write the values out instead",
-            )
-        if len(path) > MAX_DEPTH:
-            # Worded as the composer's own limit says it, which libyaml does not enforce.
-            message = f"invalid YAML: nesting deeper than {MAX_DEPTH} levels"
-            raise self.fail(node.start_mark, (), message)
-        if id(node) in self.open_nodes:
-            raise SpecError(
-                [
-                    self.source.problem(
-                        path,
-                        "this alias refers to a value that contains it (a recursive anchor); "
-                        "write the value out",
-                        key=True,
-                    )
-                ]
-            )
         self.source.values[path] = _location(self.source.file, node.start_mark)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in PLAIN_TAGS:
             # `!!python/object:...` or `!!set` before a mapping or list, refused like on scalars
@@ -108,13 +99,9 @@ class _Converter:
             raise self.fail(node.start_mark, path, f"unsupported YAML value: {problem}")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
-        self.open_nodes.add(id(node))
-        try:
-            if isinstance(node, yaml.MappingNode):
-                return self._mapping(node, path)
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        finally:
-            self.open_nodes.discard(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
         try:
@@ -123,6 +110,8 @@ class _Converter:
             raise self.fail(
                 node.start_mark, path, f"unsupported YAML value: {error.problem}"
             ) from None
+        except UnreadableDocument as error:  # an integer or date mlci's caps refuse
+            raise self.fail(node.start_mark, path, error.reason) from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -168,17 +157,11 @@ class _Converter:
                 raise self.fail(
                     source.start_mark, path, "`<<:` merges a mapping or a list of mappings"
                 )
-            if source in self.merging:
-                raise self.fail(source.start_mark, path, "`<<:` merges a mapping into itself")
-            if len(self.merging) >= MAX_DEPTH:
-                message = f"`<<:` merges nested deeper than {MAX_DEPTH} levels"
-                raise self.fail(source.start_mark, path, message)
+            # check_nodes refused merges into themselves and chains deeper than MAX_DEPTH.
             outer, self.source = self.source, SourceMap(self.source.file)
-            self.merging.append(source)
             try:
                 data = self._mapping(source, path)
             finally:
-                self.merging.pop()
                 inner, self.source = self.source, outer
             for key_path, location in inner.keys.items():
                 self.source.keys.setdefault(key_path, location)
@@ -197,9 +180,7 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.depth > MAX_DEPTH:
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels", mark
-            )
+            raise UnreadableDocument(YAML_DEPTH, mark=mark)
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -211,18 +192,31 @@ def _compose(text: str) -> list[yaml.Node]:
     """Compose with libyaml when present (15x faster); on any error, compose again in Python
     so that messages and the nesting limit are the same on every installation."""
     fast = getattr(yaml, "CSafeLoader", None)
+    fast_error: yaml.YAMLError | None = None
     if fast is not None:
         try:
             return list(yaml.compose_all(text, Loader=fast))
-        except yaml.YAMLError:
-            pass
-    return list(yaml.compose_all(text, Loader=_Loader))
+        except yaml.YAMLError as error:
+            fast_error = error
+    try:
+        return list(yaml.compose_all(text, Loader=_Loader))
+    except UnreadableDocument:
+        raise
+    except ValueError as error:
+        # PyYAML's scanner calls chr() on an escape such as "\U00110000", which libyaml
+        # refuses with a located message: that one is the answer.
+        if fast_error is not None:
+            raise fast_error from None
+        raise UnreadableDocument(f"not valid YAML ({error})") from None
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data and its source map; errors are SpecErrors."""
     try:
+        check_size(text)
         nodes = _compose(text)
+    except UnreadableDocument as error:
+        raise _refused(file, error) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -249,6 +243,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         )
     if not nodes:
         raise SpecError([SpecProblem(Location(file, 1, 1), "", "the file is empty")])
+    try:
+        check_nodes(nodes[0])
+    except UnreadableDocument as error:
+        raise _refused(file, error) from None
     converter = _Converter(file)
     data = converter.convert(nodes[0], ())
     if not isinstance(data, dict):
@@ -266,18 +264,23 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
 
 
 def read_yaml_file(path: Path, shown_as: str) -> tuple[Any, SourceMap]:
+    """Read the spec at `path`: confined to its folder, the project (a spec that is a link
+    to /etc/passwd would print its lines in errors, a FIFO would never end)."""
+    start = Location(shown_as, 1, 1)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        content = read_confined(path.absolute().parent, path.name)
+    except ReadRefused as error:
+        raise SpecError([SpecProblem(start, "", f"{error}")]) from None
+    if content is None:
         raise SpecError(
             [
                 SpecProblem(
-                    Location(shown_as, 1, 1),
-                    "",
-                    "file not found; write one (see the README) or pass --spec PATH",
+                    start, "", "file not found; write one (see the README) or pass --spec PATH"
                 )
             ]
-        ) from None
+        )
+    try:
+        text = content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise SpecError(
             [SpecProblem(Location(shown_as, 1, 1), "", f"not UTF-8 text ({error.reason})")]

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from mlci.bounded_load import MAX_DEPTH, MAX_VALUES
 from mlci.errors import Location, SpecError, SpecProblem
 from mlci.spec.load import load_project
-from mlci.spec.source import MAX_DEPTH, MAX_NODES
 from tests.conftest import MINIMAL_SPEC, Repo
 from tests.spec.conftest import LoadSpec, SpecProblems
 
@@ -41,6 +41,9 @@ from tests.spec.conftest import LoadSpec, SpecProblems
 # 26     - metric: accuracy
 # 27       min: 0.8
 TOP_KEYS = "ci, data, gates, metrics, overrides, params, pipeline, problem, stages, version"
+NESTING = (
+    f"nests deeper than mlci's cap of {MAX_DEPTH} levels (aliases and merges count); flatten it"
+)
 
 
 def edit(*changes: tuple[str, str], append: str = "") -> str:
@@ -553,7 +556,7 @@ def test_alias_bomb_is_rejected_fast(problems: SpecProblems, text: str) -> None:
     started = time.monotonic()
     (line,) = problems(text)
     assert time.monotonic() - started < 10
-    assert f"the document expands to more than {MAX_NODES} values" in line
+    assert f"expands to more than mlci's cap of {MAX_VALUES:,} values" in line
     assert "(aliases referring to aliases?); write the values out instead" in line
     assert line.startswith("mlci.yaml:")
 
@@ -562,8 +565,9 @@ def test_alias_bomb_location_points_into_the_file(load: LoadSpec) -> None:
     with pytest.raises(SpecError) as caught:
         load(billion_laughs())
     (problem,) = caught.value.problems
-    assert problem.location.line == 2  # the expanded values are written on line 2
-    assert problem.key_path.startswith("a")
+    # a6 (line 8) is the first anchor whose expansion passes the cap: it is named, not a0.
+    assert (problem.location.line, problem.location.column) == (8, 5)
+    assert problem.key_path == "a6"
 
 
 def test_a_few_aliases_are_fine(load: LoadSpec) -> None:
@@ -590,9 +594,7 @@ def test_deep_flow_nesting_is_rejected_without_recursion_error(
 ) -> None:
     text = "version: 1\nproblem:\n  task: other\nstages: {}\nci: " + "[" * depth + "]" * depth
     started = time.monotonic()
-    assert problems(text + "\n") == [
-        f"mlci.yaml:5:{5 + MAX_DEPTH}: invalid YAML: nesting deeper than {MAX_DEPTH} levels"
-    ]
+    assert problems(text + "\n") == [f"mlci.yaml:5:{5 + MAX_DEPTH}: {NESTING}"]
     assert time.monotonic() - started < 10
 
 
@@ -600,7 +602,7 @@ def test_deep_block_nesting_is_rejected(problems: SpecProblems) -> None:
     lines = ["version: 1", "x:"]
     lines += [" " * (2 * level) + "- a:" for level in range(1, 200)]
     (line,) = problems("\n".join(lines) + "\n")
-    assert line.endswith(f"invalid YAML: nesting deeper than {MAX_DEPTH} levels")
+    assert line.endswith(NESTING)
 
 
 def test_merge_key_into_itself_is_rejected(problems: SpecProblems) -> None:
@@ -612,10 +614,9 @@ def test_merge_key_into_itself_is_rejected(problems: SpecProblems) -> None:
 def test_long_merge_chain_is_rejected(problems: SpecProblems) -> None:
     lines = ["version: 1", "m0: &m0 {k: 1}"]
     lines += [f"m{i}: &m{i} {{<<: *m{i - 1}}}" for i in range(1, 3 * MAX_DEPTH)]
-    # m1 .. m64 are fine; m65 is the first to merge deeper, down to m0's mapping on line 2.
-    assert problems("\n".join(lines) + "\n") == [
-        f"mlci.yaml:2:5: m{MAX_DEPTH + 1}: `<<:` merges nested deeper than {MAX_DEPTH} levels"
-    ]
+    # A merge counts as a level: m_i merges i + 1 levels of mappings under the top one, so
+    # m63 on line 65 is the first whose `<<:` goes past the cap.
+    assert problems("\n".join(lines) + "\n") == [f"mlci.yaml:65:12: m{MAX_DEPTH - 1}.<<: {NESTING}"]
 
 
 @pytest.mark.parametrize("merged", ["1", "[1, 2]", "[{a: 1}, x]"])
@@ -1066,10 +1067,10 @@ def test_problems_sort_by_line_then_column() -> None:
             "mlci.yaml:3:1: invalid YAML: found character '\\t' that cannot start any token",
             id="syntax",
         ),
-        pytest.param(billion_laughs(), "mlci.yaml:2:", id="alias-bomb"),
+        pytest.param(billion_laughs(), "mlci.yaml:8:5: a6: expands to more than", id="alias-bomb"),
         pytest.param(
             "ci: " + "[" * 5000 + "]" * 5000 + "\n",
-            f"mlci.yaml:1:{5 + MAX_DEPTH}: invalid YAML: nesting deeper than {MAX_DEPTH} levels",
+            f"mlci.yaml:1:{5 + MAX_DEPTH}: {NESTING}",
             id="deep",
         ),
         pytest.param("", "mlci.yaml:1:1: the file is empty", id="empty"),
