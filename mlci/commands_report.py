@@ -11,9 +11,11 @@ import os
 import sys
 from pathlib import Path
 
+from mlci.bounded_load import MAX_BYTES
 from mlci.commands_diff import main_commit
 from mlci.commands_gate import assess
 from mlci.errors import EXIT_OK, UsageError
+from mlci.files import ReadRefused, read_confined
 from mlci.git import toplevel
 from mlci.gitbatch import GitObjects
 from mlci.history import History, MetricColumn, read_history
@@ -91,22 +93,38 @@ def _trend(root: Path, spec: Spec) -> History | None:
 
 
 def _plots(root: Path, spec: Spec, base: str | None) -> list[PlotInput]:
-    """Every plot file the stages declare, as the workspace and the base hold it."""
+    """Every plot file the stages declare, as the workspace and the base hold it.
+
+    Both sides are the pull request's to write: the workspace file is read confined to the
+    repository, the base's blob only up to the size mlci reads any file.
+    """
     declared = [(plot, stage.wdir) for stage in spec.stages.values() for plot in stage.plots]
     paths = [normalise(wdir, plot.path) or plot.path for plot, wdir in declared]
     with GitObjects(root) as objects:
-        base_texts = objects.read_many([(base, p) for p in paths]) if base else [None] * len(paths)
+        found = objects.read_bounded([(base, p) for p in paths], MAX_BYTES) if base else []
+    base_texts = [text if isinstance(text, bytes) else None for text in found] or [None] * len(
+        paths
+    )
     inputs = []
     for (plot, _), path, base_text in zip(declared, paths, base_texts, strict=True):
-        target = root / path
+        target, problem = _workspace_text(root, path)
         inputs.append(
             PlotInput(
                 path=path,
-                target=target.read_text(encoding="utf-8") if target.is_file() else None,
+                target=target,
                 base=base_text.decode("utf-8", errors="replace") if base_text else None,
                 template=plot.template,
                 x=plot.x,
                 y=plot.y,
+                problem=problem,
             )
         )
     return inputs
+
+
+def _workspace_text(root: Path, path: str) -> tuple[str | None, str | None]:
+    try:
+        content = read_confined(root, path)
+    except ReadRefused as error:
+        return None, f"not read: {path} {error}"
+    return (content.decode("utf-8", errors="replace") if content is not None else None), None

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlci.errors import Location, SpecError, SpecProblem
-from mlci.gitbatch import GitObjects
+from mlci.errors import SpecError
+from mlci.gitbatch import GitObjects, Oversized
 from mlci.spec.load import validate
 from mlci.spec.model import Spec
 from mlci.spec.source import parse_yaml
@@ -49,7 +49,10 @@ def judging_rules(
 ) -> JudgingRules:
     """The rules of `spec_path` at `base` applied to `spec`, the change's own spec."""
     shown = f"{base_label} ({base[:12]})" if base_label != base[:12] else base_label
-    text = objects.read(base, spec_path)
+    (text,) = objects.read_bounded([(base, spec_path)], MAX_SPEC_BYTES)
+    if isinstance(text, Oversized):
+        why = f"{spec_path} at {shown} is {text.size:,} bytes, over {MAX_SPEC_BYTES:,}"
+        return JudgingRules(spec, "this change", own_rules_because=why)
     if text is None:
         # The change introduces mlci: there are no earlier rules to hold it to.
         return JudgingRules(spec, "this change", own_rules_because=f"{shown} has no {spec_path}")
@@ -67,10 +70,6 @@ def judging_rules(
 
 
 def _load(text: bytes, shown_as: str) -> Spec:
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError(
-            [SpecProblem(Location(shown_as, 1, 1), "", f"larger than {MAX_SPEC_BYTES} bytes")]
-        )
     data, source = parse_yaml(text.decode("utf-8", errors="replace"), shown_as)
     return validate(data, source)
 

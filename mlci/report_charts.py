@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlci import markdown_escape as escape
+from mlci.bounded_load import load_json
 from mlci.diff import MetricRow
 from mlci.history import History, MetricColumn
 from mlci.spec.paths import normalise
@@ -199,12 +199,14 @@ class PlotInput:
     """dvc.yaml's template for it (`confusion`, `linear`, ...), when it names one."""
     x: str | None = None
     y: str | None = None
+    problem: str | None = None
+    """Why the pull request's file was not read (a link out of the repository, a FIFO)."""
 
 
 def records(path: str, text: str) -> list[dict[str, str]]:
     """The rows of a plot file: CSV, TSV, or JSON holding a list of objects."""
     if path.lower().endswith(".json"):
-        data = json.loads(text)
+        data = load_json(text)
         if isinstance(data, Mapping):  # DVC also takes {"anything": [rows]}
             data = next((v for v in data.values() if isinstance(v, list)), [])
         return [{str(k): str(v) for k, v in row.items()} for row in data if isinstance(row, dict)]
@@ -396,6 +398,8 @@ def read_plots(plots: Iterable[PlotInput], labels: Mapping[Side, str]) -> Plots:
 
 def _read_plot(plot: PlotInput, labels: Mapping[Side, str]) -> Confusion | Curve | str:
     """What to show for a plot file, or why nothing."""
+    if plot.problem is not None:
+        return plot.problem
     if plot.target is None:
         return "not produced by this pull request"
     head = records(plot.path, plot.target)[:1]

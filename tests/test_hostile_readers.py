@@ -514,3 +514,51 @@ def test_read_confined_refuses_paths_that_leave_the_tree(tmp_path: Path) -> None
     assert read_confined(tmp_path, "absent.json") is None
     (tmp_path / "folder").mkdir()
     assert read_confined(tmp_path, "folder") is None
+
+
+# --- 5. the report's plot files and the base's spec --------------------------------------------
+
+PLOTTED_SPEC = MINIMAL_SPEC.replace(
+    "    metrics: [metrics.json]\n", "    metrics: [metrics.json]\n    plots: [roc.json, cm.csv]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda r, o: (r / "roc.json").symlink_to("/etc/passwd"), "symbolic link leading"),
+        (lambda r, o: (r / "roc.json").symlink_to(o / "secret.json"), "outside the repository"),
+        (lambda r, o: os.mkfifo(r / "roc.json"), "is not a regular file"),
+        (lambda r, o: (r / "roc.json").write_text("[" * 5000 + "]" * 5000), "nests deeper"),
+    ],
+    ids=["etc-passwd", "outside", "fifo", "deep-json"],
+)
+def test_a_plot_file_the_report_reads_is_confined_and_bounded(
+    project: Repo, outside: Path, make: Any, reason: str
+) -> None:
+    from mlci.commands_report import _plots
+    from mlci.report_charts import read_plots
+    from mlci.spec.load import load_project
+
+    project.write({"mlci.yaml": PLOTTED_SPEC, "cm.csv": "actual,predicted\na,a\n"})
+    make(project.root, outside)
+    spec = load_project(project.root / "mlci.yaml").spec
+    plots = read_plots(_plots(project.root, spec, None), {"base": "main", "target": "PR"})
+    skipped = dict(plots.skipped)
+    assert reason in skipped["roc.json"], skipped
+    assert "0.123456789" not in json.dumps(skipped) and "root:" not in json.dumps(skipped)
+    assert [c.path for c in plots.confusions] == ["cm.csv"]  # the other plot still shows
+
+
+def test_a_base_spec_over_the_cap_is_never_read_whole(project: Repo) -> None:
+    from mlci.judging_rules import MAX_SPEC_BYTES, judging_rules
+    from mlci.spec.load import load_project
+
+    project.commit({"mlci.yaml": MINIMAL_SPEC + "#" * (MAX_SPEC_BYTES + 1) + "\n"}, "huge spec")
+    base = project.git("rev-parse", "HEAD").strip()
+    project.write({"mlci.yaml": MINIMAL_SPEC})
+    spec = load_project(project.root / "mlci.yaml").spec
+    with GitObjects(project.root) as objects:
+        judged = judging_rules(objects, spec, base, "main", "mlci.yaml")
+    assert judged.source == "this change"
+    assert f"over {MAX_SPEC_BYTES:,}" in (judged.note or "")
