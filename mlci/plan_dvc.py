@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlci.bounded_load import UnreadableDocument, load_yaml
 from mlci.dvcfile import plain_document
 from mlci.errors import UsageError
 from mlci.manifest import Manifest
@@ -40,6 +41,13 @@ def plan_dvc_yaml(
 ) -> DvcYamlPlan:
     if old is not None and _already_in_sync(old, desired, manifest):
         return DvcYamlPlan(old)
+    if old is not None:
+        try:
+            # The caps first: the round-trip parser below has none (an alias bomb, a
+            # 5,000-digit integer), and the file is anyone's to write.
+            load_yaml(old)
+        except UnreadableDocument as error:
+            raise UsageError(f"dvc.yaml {error}; fix it first") from None
     try:
         document = DvcYamlDocument.parse(old)
     except Exception as error:  # ruamel raises many types; any of them means unreadable

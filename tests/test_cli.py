@@ -229,3 +229,26 @@ def test_a_missing_dependency_is_named_not_called_a_bug(project: Repo) -> None:
     assert done.returncode == 2
     assert "lacks the package 'ruamel.yaml' that mlci needs" in done.stderr
     assert "bug" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("dvc_yaml", "words"),
+    [
+        (
+            "stages:\n  a: &a [1, 2]\n" + "".join(f"  b{i}: &b{i} [*a, *a]\n" for i in range(1500)),
+            "aliases",
+        ),
+        ("stages:\n  x:\n    cmd: echo\n    meta: {n: " + "9" * 5000 + "}\n", "300 digits"),
+    ],
+    ids=["alias-bomb", "huge-integer"],
+)
+def test_a_hostile_dvc_yaml_stops_generate_in_one_line(
+    project: Repo, dvc_yaml: str, words: str
+) -> None:
+    project.write({"dvc.yaml": dvc_yaml})
+    result = project.mlci_process("generate")
+    assert result.code == 2, result.err
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("mlci: error: dvc.yaml ") and words in line
+    assert "set_int_max_str_digits" not in line
+    assert project.read("dvc.yaml") == dvc_yaml  # nothing written
