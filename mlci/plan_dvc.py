@@ -47,7 +47,7 @@ def plan_dvc_yaml(
             # 5,000-digit integer), and the file is anyone's to write.
             load_yaml(old)
         except UnreadableDocument as error:
-            raise UsageError(f"dvc.yaml {error}; fix it first") from None
+            raise UsageError(f"dvc.yaml: cannot read it ({error}); fix it first") from None
     try:
         document = DvcYamlDocument.parse(old)
     except Exception as error:  # ruamel raises many types; any of them means unreadable

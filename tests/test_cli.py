@@ -92,7 +92,9 @@ def test_unreadable_dvc_yaml_is_a_clear_error(project: Repo) -> None:
     project.write({"dvc.yaml": "stages: [unclosed\n"})
     result = project.mlci_process("generate")
     assert result.code == 2
-    assert result.err.startswith("mlci: error: dvc.yaml: cannot read it as YAML")
+    assert result.err.startswith(
+        "mlci: error: dvc.yaml: cannot read it (line 2, column 1: not valid"
+    )
     assert "Traceback" not in result.err
 
 
@@ -249,6 +251,6 @@ def test_a_hostile_dvc_yaml_stops_generate_in_one_line(
     result = project.mlci_process("generate")
     assert result.code == 2, result.err
     (line,) = result.err.strip().splitlines()
-    assert line.startswith("mlci: error: dvc.yaml ") and words in line
+    assert line.startswith("mlci: error: dvc.yaml: cannot read it (") and words in line
     assert "set_int_max_str_digits" not in line
     assert project.read("dvc.yaml") == dvc_yaml  # nothing written
