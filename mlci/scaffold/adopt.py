@@ -24,10 +24,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from mlci.bounded_load import UnreadableDocument, load_yaml
 from mlci.errors import UsageError
+from mlci.files import ReadRefused, read_confined
 from mlci.markers import MANAGED_META_KEY, is_managed_stage
 from mlci.render.dvcyaml import DVC_YAML, content_digest, render_sections, render_stage
 from mlci.spec.model import DEFAULT_PARAMS_FILE, STAGE_NAME, Spec, Stage
@@ -92,33 +92,26 @@ def adopt_pipeline(root: Path) -> Adoption:
 
 def _read_dvc_yaml(path: Path) -> dict[str, Any]:
     """The plain data of dvc.yaml, `{}` when there is none: a repository may track only data."""
+    if path.is_dir():
+        raise UsageError(f"{DVC_YAML}: cannot read it (it is a folder); fix it first")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as error:
+        content = read_confined(path.parent, path.name)
+        if content is None:
+            return {}
+        text = content.decode("utf-8")
+    except ReadRefused as error:
+        raise UsageError(f"{DVC_YAML} {error}; fix it first") from None
+    except UnicodeDecodeError as error:
         raise UsageError(f"{DVC_YAML}: cannot read it ({_one_line(error)}); fix it first") from None
     try:
-        document = _load_as_dvc_does(text)
-    except YAMLError as error:
-        raise UsageError(
-            f"{DVC_YAML}: cannot read it as YAML ({_yaml_problem(error)}); fix it first"
-        ) from None
+        document = load_yaml(text, version="1.2")  # as DVC reads it, within mlci's caps
+    except UnreadableDocument as error:
+        raise UsageError(f"{DVC_YAML}: cannot read it ({error}); fix it first") from None
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise UsageError(f"{DVC_YAML}: is not a mapping of keys (stages:, plots:, ...); fix it")
     return document
-
-
-def _load_as_dvc_does(text: str) -> Any:
-    """Safe loading with ruamel.yaml, as DVC does: YAML 1.2, duplicate keys refused.
-
-    Not PyYAML: its YAML 1.1 reads `yes`, `on`, `1:30` or `1e3` as booleans and numbers
-    where DVC reads text, so the spec would describe another pipeline than the one DVC runs
-    (and mlci's own dvc.yaml writer leaves such text unquoted).
-    """
-    return YAML(typ="safe", pure=True).load(text)
 
 
 def _stages_of(document: Mapping[str, Any]) -> dict[Any, Any]:
@@ -128,14 +121,6 @@ def _stages_of(document: Mapping[str, Any]) -> dict[Any, Any]:
     if not isinstance(stages, dict):
         raise UsageError(f"{DVC_YAML}: `stages:` is not a mapping of stage names; fix it first")
     return stages
-
-
-def _yaml_problem(error: Exception) -> str:
-    """YAML parsers' messages span lines; the problem and where it is fit in one."""
-    problem, mark = getattr(error, "problem", None), getattr(error, "problem_mark", None)
-    if problem is not None and mark is not None:
-        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return _one_line(error)
 
 
 def _check_plain(value: Any) -> None:
@@ -509,9 +494,12 @@ def _walk(root: Path) -> Iterator[Path]:
 def _data_sources(root: Path, path: Path) -> list[dict[str, Any]]:
     """`dvc add` -> {path}; `dvc import` -> {path, import}; `dvc import-url` -> {path, url}."""
     try:
-        document = _load_as_dvc_does(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError):
-        raise _LeftAlone("cannot be read as YAML") from None
+        content = read_confined(root, path.relative_to(root).as_posix())
+        document = load_yaml(content or b"", version="1.2")  # as DVC reads it, within caps
+    except ReadRefused as error:
+        raise _LeftAlone(str(error)) from None
+    except UnreadableDocument as error:
+        raise _LeftAlone(f"cannot be read as YAML ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("outs"), list):
         raise _LeftAlone("lists no `outs:`")
     if "cmd" in document:

@@ -472,14 +472,18 @@ def test_a_repository_with_only_dvc_files_gives_data_and_no_stages(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("stages:\n  a: [unclosed\n", "cannot read it as YAML"),
-        ("stages:\n\tprepare: {}\n", "cannot read it as YAML"),
+        ("stages:\n  a: [unclosed\n", "cannot read it (line 3, column 1: not valid YAML"),
+        ("stages:\n\tprepare: {}\n", "cannot read it (line 2, column 1: not valid YAML"),
         ("- a\n- b\n", "is not a mapping of keys"),
         ("stages:\n- a\n", "`stages:` is not a mapping of stage names"),
         (b"stages: \xff\n", "cannot read it"),
         (
             "stages:\n  a: {cmd: echo}\n  a: {cmd: echo}\n",
-            "cannot read it as YAML (found duplicate key",
+            "cannot read it (line 3, column 3: not valid YAML (found duplicate key",
+        ),
+        (
+            "stages:\n  a: &a [1]\n" + "".join(f"  b{i}: [*a, *a]\n" for i in range(1001)),
+            "aliases",
         ),
     ],
 )
