@@ -143,6 +143,7 @@ class RevisionReader:
         self._documents: dict[tuple[Revision, str], dict[str, Any] | None] = {}
         self._outs_at: dict[Revision, dict[str, _Out]] = {}
         self._stages_at: dict[Revision, dict[str, dict[str, Any]]] = {}
+        self._metrics_at: dict[Revision, dict[str, MetricsRead]] = {}
 
     # --- files --------------------------------------------------------------------------
 
@@ -332,15 +333,32 @@ class RevisionReader:
         if self.dvc_yaml(rev) is None:
             message = f"no pipeline at {where(rev)}: there is no readable dvc.yaml"
             return {path: MetricsRead(path, "no-pipeline", message=message) for path in also}
-        declared = self.metrics_files(rev)
-        result: dict[str, MetricsRead] = {}
-        for metrics_file in declared:
-            for read in self._read_declared(rev, metrics_file):
-                result.setdefault(read.path, read)
+        result = dict(self._declared_reads(rev))
         for path in also:
-            if path not in result:
-                result[path] = self._read_undeclared(rev, path)
+            if path in result:
+                continue
+            if (folder := _folder_of(path, result)) is not None:
+                # A file the other side has inside a folder this side declares but could not
+                # read (absent, not pulled): the folder's reason is the file's.
+                result[path] = replace(result[folder], path=path)
+                continue
+            for read in self._read_undeclared(rev, path):
+                result.setdefault(read.path, read)
+        # A folder's own entry stands for its files: once they have rows, it needs none.
+        for folder in _folders_above(result):
+            if folder in result and result[folder].state != "found":
+                del result[folder]
         return dict(sorted(result.items()))
+
+    def _declared_reads(self, rev: Revision) -> dict[str, MetricsRead]:
+        """Each file the declared metrics paths name (a folder names each file in it)."""
+        if rev not in self._metrics_at:
+            result: dict[str, MetricsRead] = {}
+            for metrics_file in self.metrics_files(rev):
+                for read in self._read_declared(rev, metrics_file):
+                    result.setdefault(read.path, read)
+            self._metrics_at[rev] = result
+        return self._metrics_at[rev]
 
     def _read_declared(self, rev: Revision, metrics_file: MetricsFile) -> list[MetricsRead]:
         path = metrics_file.path
@@ -358,12 +376,13 @@ class RevisionReader:
             message = f"{path} was never committed at {where(rev)}"
         return [MetricsRead(path, "absent", message=message)]
 
-    def _read_undeclared(self, rev: Revision, path: str) -> MetricsRead:
-        for read in self._read_any(rev, path):
-            if read.path == path:
-                return replace(read, declared=False)
+    def _read_undeclared(self, rev: Revision, path: str) -> list[MetricsRead]:
+        """`path` read although `rev` does not declare it; a folder gives each file in it."""
+        reads = [replace(read, declared=False) for read in self._read_any(rev, path)]
+        if reads:
+            return reads
         message = f"{path} does not exist at {where(rev)} (a new metrics file)"
-        return MetricsRead(path, "absent", message=message, declared=False)
+        return [MetricsRead(path, "absent", message=message, declared=False)]
 
     def _read_any(self, rev: Revision, path: str) -> Iterator[MetricsRead]:
         """The file (or each file of the folder) at `path`: from the workspace, git or DVC."""
@@ -544,7 +563,8 @@ def snapshots(
     paths = set(extra)
     for rev, _ in (base, target):
         if reader.dvc_yaml(rev) is not None:
-            paths.update(f.path for f in reader.metrics_files(rev))
+            # The files read, not the paths declared: a declared folder stands for its files.
+            paths.update(reader.read_metrics(rev))
     return reader.snapshot(*base, also=paths), reader.snapshot(*target, also=paths)
 
 
@@ -553,6 +573,20 @@ def where(rev: Revision) -> str:
 
 
 # --- helpers: plain data in, plain data out -------------------------------------------------
+
+
+def _folder_of(path: str, reads: Mapping[str, MetricsRead]) -> str | None:
+    """The folder above `path` that `reads` holds as one entry without values, if any."""
+    parts = path.split("/")
+    for end in range(len(parts) - 1, 0, -1):
+        folder = "/".join(parts[:end])
+        if (read := reads.get(folder)) is not None and read.state != "found":
+            return folder
+    return None
+
+
+def _folders_above(paths: Iterable[str]) -> set[str]:
+    return {path.rsplit("/", depth)[0] for path in paths for depth in range(1, path.count("/") + 1)}
 
 
 def _list(value: Any) -> list[Any]:

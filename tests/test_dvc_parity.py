@@ -92,11 +92,6 @@ BOOLEAN_DIFF = (
     "a boolean metric that flips has no change in mlci; DVC reports diff = new - old "
     "(true -> false is -1) because bools are ints (diff._change uses is_number)"
 )
-FOLDER_ROW = (
-    "a metrics folder gets a phantom row of its own (file = the folder, key '', no values, "
-    "verdict 'removed'): RevisionReader.read_metrics reads the folder's path again as an "
-    "undeclared file (`also`), finds no file of that name, and compare_metrics gives it a row"
-)
 MALFORMED_DVC_YAML = (
     "a malformed workspace dvc.yaml reads as 'no pipeline' (every metric 'removed', exit 0); "
     "DVC fails that revision with a YAMLSyntaxError (snapshot.RevisionReader._parse_document)"
@@ -549,7 +544,6 @@ def cached_metrics(template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return project
 
 
-@gap(FOLDER_ROW)
 def test_cached_metrics_diff(cached_metrics: Project) -> None:
     """The commit's files come from the remote (the cache is empty); the workspace's from
     the workspace."""
@@ -1034,7 +1028,6 @@ def metrics_folder(
     return project
 
 
-@gap(FOLDER_ROW)
 @pytest.mark.parametrize("all_keys", [False, True], ids=["changed", "all"])
 def test_a_metrics_folder(metrics_folder: Project, all_keys: bool) -> None:
     check_metrics_diff(metrics_folder, "HEAD", all_keys=all_keys)

@@ -205,6 +205,20 @@ def test_a_metrics_folder_gives_each_file(repo: Repo, reader: RevisionReader) ->
         }
 
 
+def test_a_metrics_folder_has_rows_for_its_files_only(repo: Repo, reader: RevisionReader) -> None:
+    spec = "stages:\n  s:\n    cmd: x\n    metrics:\n    - {eval: {cache: false}}\n"
+    base = repo.commit({"dvc.yaml": spec, "eval/a.json": '{"x": 1}', "eval/b.json": '{"y": 2}'})
+    repo.git("rm", "-q", "-r", "eval")
+    target = repo.commit(message="the folder is gone")
+    old, new = snapshots(reader, (base, "main"), (target, "HEAD"))
+    assert set(old.metrics) == set(new.metrics) == {"eval/a.json", "eval/b.json"}
+    # The target declares the folder but lacks it: each file takes the folder's reason.
+    assert {read.state for read in new.metrics.values()} == {"absent"}
+    assert all(read.declared for read in new.metrics.values())
+    both_lack = snapshots(reader, (target, "main"), (target, "HEAD"))[1].metrics
+    assert list(both_lack) == ["eval"]  # no file on either side: one entry for the folder
+
+
 def test_params_outputs_and_stage_inputs(repo: Repo, reader: RevisionReader) -> None:
     data = b"a,b\n1,2\n"
     tracked = f"outs:\n- md5: {md5(data)}\n  size: 8\n  hash: md5\n  path: raw.csv\n"
