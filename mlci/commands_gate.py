@@ -18,7 +18,7 @@ from mlci import gates_format
 from mlci.commands_diff import DEFAULT_SPEC, choose_base, label
 from mlci.diff import Comparison, compare
 from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
-from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate, pending_stages
+from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate
 from mlci.git import resolve_revision, toplevel
 from mlci.gitbatch import GitObjects
 from mlci.judging_rules import judging_rules
@@ -123,15 +123,19 @@ def read_reproduced(
 
 
 def _pending(root: Path, has_lock: bool) -> tuple[dict[str, str], str | None]:
-    """Stages `dvc status` says are out of date, or why DVC could not say."""
-    from mlci import pipeline
+    """Stages `dvc status` says are out of date, or why DVC could not say.
+
+    Worked out by mlci.dvc_status without DVC, which runs `dvc status` only where it cannot
+    be sure of DVC's answer (a templated dvc.yaml, for one).
+    """
+    from mlci import dvc_status, pipeline
 
     if not has_lock:
         return {}, None  # check_reproduced says so, in its own words
     if not pipeline.is_dvc_repo(root):
         return {}, f"{root} is not a DVC repository (no .dvc folder): nothing was reproduced"
     try:
-        return pending_stages(pipeline.status(root)), None
+        return dvc_status.pending(root), None
     except UsageError as error:
         return {}, f"cannot tell whether the workspace is reproduced: {error}"
 
