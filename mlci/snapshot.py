@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.bounded_load import MAX_BYTES, UnreadableDocument, load_json, too_large
-from mlci.dvcfile import read_document
+from mlci.dvcfile import NotAMapping, is_syntax_error, read_document
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_confined, read_regular
 from mlci.gitbatch import GitObjects, Oversized
@@ -112,6 +112,23 @@ class Snapshot:
     notes: tuple[str, ...] = ()
 
 
+class BrokenPipelineFile(UsageError):
+    """A dvc.yaml or dvc.lock that is not valid YAML (or not a mapping): DVC fails to read
+    that revision, and so does mlci, rather than take it for a revision without a pipeline."""
+
+    def __init__(self, rev: Revision, path: str, error: UnreadableDocument) -> None:
+        self.revision, self.path = rev, path
+        fix = f"fix {path}" if rev is None else f"fix {path} there, or compare with another commit"
+        super().__init__(
+            f"{path} at {where(rev)} cannot be read: {error}; DVC cannot read that "
+            f"revision either: {fix}"
+        )
+
+
+def _is_pipeline_file(path: str) -> bool:
+    return path.rpartition("/")[2] in ("dvc.yaml", "dvc.lock")
+
+
 @dataclass(frozen=True)
 class _Refused:
     """A file that is there but is not read; `reason` follows its name in a sentence."""
@@ -140,7 +157,7 @@ class RevisionReader:
         self._listings: dict[Revision, tuple[list[str], frozenset[str]]] = {}
         self._stores: list[tuple[str, Path]] | None = None
         self._notes: dict[Revision, dict[str, None]] = {}  # an ordered set: notes are many
-        self._documents: dict[tuple[Revision, str], dict[str, Any] | None] = {}
+        self._documents: dict[tuple[Revision, str], dict[str, Any] | BrokenPipelineFile | None] = {}
         self._outs_at: dict[Revision, dict[str, _Out]] = {}
         self._stages_at: dict[Revision, dict[str, dict[str, Any]]] = {}
         self._metrics_at: dict[Revision, dict[str, MetricsRead]] = {}
@@ -193,11 +210,20 @@ class RevisionReader:
         return self._listings[rev]
 
     def _document(self, rev: Revision, path: str) -> dict[str, Any] | None:
+        """A DVC file at `rev` as plain data; None when absent or refused (with a note).
+
+        Raises BrokenPipelineFile for a dvc.yaml or dvc.lock that is not valid YAML.
+        """
         if (rev, path) not in self._documents:
             self._documents[rev, path] = self._parse_document(rev, path)
-        return self._documents[rev, path]
+        found = self._documents[rev, path]
+        if isinstance(found, BrokenPipelineFile):
+            raise found
+        return found
 
-    def _parse_document(self, rev: Revision, path: str) -> dict[str, Any] | None:
+    def _parse_document(
+        self, rev: Revision, path: str
+    ) -> dict[str, Any] | BrokenPipelineFile | None:
         found = self._lookup(rev, path)
         if isinstance(found, _Refused):
             self._note(rev, f"{path} at {where(rev)} {found.reason}; ignored")
@@ -207,6 +233,12 @@ class RevisionReader:
         try:
             return read_document(found.decode("utf-8", errors="replace"))
         except UnreadableDocument as error:
+            if _is_pipeline_file(path) and isinstance(error, NotAMapping) and error.empty:
+                return {}  # DVC reads an empty dvc.yaml as a pipeline of nothing
+            if _is_pipeline_file(path) and is_syntax_error(error):
+                return BrokenPipelineFile(rev, path, error)
+            # What mlci's caps refuse (an alias bomb, a huge file) is named, not fatal: the
+            # revision reads as one without that file.
             self._note(rev, f"{path} at {where(rev)} cannot be read: {error}; ignored")
             return None
 

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from mlci.gitbatch import GitObjects
-from mlci.snapshot import MetricsFile, RevisionReader, read_dvc_config, snapshots
+from mlci.snapshot import (
+    BrokenPipelineFile,
+    MetricsFile,
+    RevisionReader,
+    read_dvc_config,
+    snapshots,
+)
 from tests.conftest import Repo
 
 PIPELINE = """\
@@ -170,7 +176,7 @@ def test_states_say_why_there_are_no_values(repo: Repo, reader: RevisionReader) 
     assert "dvc pull" in reads["cached.json"].message
     assert "dvc push" in reads["cached.json"].message
     assert reads["summary.yaml"].state == "unreadable"
-    assert "not a mapping" in reads["summary.yaml"].message
+    assert "holds" in reads["summary.yaml"].message and "list" in reads["summary.yaml"].message
 
 
 def test_a_cached_output_without_a_lock_entry_was_never_reproduced(
@@ -272,3 +278,23 @@ def test_snapshots_read_both_sides_at_every_declared_file(
         True,
         False,
     )
+
+
+@pytest.mark.parametrize("name", ["dvc.yaml", "dvc.lock"])
+def test_a_pipeline_file_that_is_not_yaml_fails_the_revision(
+    repo: Repo, reader: RevisionReader, name: str
+) -> None:
+    good = repo.commit({"dvc.yaml": PIPELINE})
+    broken = repo.commit({name: "stages:\n  train:\n    cmd: x\n\nMALFORMED!\n"})
+    with pytest.raises(BrokenPipelineFile, match=f"^{name} at commit {broken[:12]} cannot be"):
+        snapshots(reader, (good, "main"), (broken, "HEAD"))
+    repo.write({name: "- a list\n"})
+    with pytest.raises(BrokenPipelineFile, match=r"the workspace .* holds list, not a mapping"):
+        reader.snapshot(None, "workspace")
+    assert reader.dvc_yaml(good) is not None  # the other revision reads as before
+
+
+def test_an_empty_dvc_yaml_is_a_pipeline_of_nothing(repo: Repo, reader: RevisionReader) -> None:
+    sha = repo.commit({"dvc.yaml": ""})
+    assert reader.dvc_yaml(sha) == {}
+    assert reader.snapshot(sha, "HEAD").has_pipeline
