@@ -524,9 +524,10 @@ class RevisionReader:
     # --- params and stages --------------------------------------------------------------
 
     def params(self, rev: Revision) -> dict[str, dict[str, ParamValue]]:
-        """Each params file the pipeline reads at `rev`, flattened to dotted keys."""
+        """Each params file the pipeline reads at `rev`, flattened to dotted keys: the whole
+        file, or only the keys stages track in it, as `dvc params diff` reads them."""
         result: dict[str, dict[str, ParamValue]] = {}
-        for path in self._params_files(rev):
+        for path, keys in self._params_keys(rev).items():
             content = self._lookup(rev, path)
             if isinstance(content, _Refused):
                 self._note(rev, f"{path} at {where(rev)} {content.reason}")
@@ -539,24 +540,47 @@ class RevisionReader:
                 self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
                 continue
             if isinstance(data, Mapping):
-                result[path] = flatten_params(data)
+                result[path] = _tracked(flatten_params(data), keys)
         return result
 
-    def _params_files(self, rev: Revision) -> list[str]:
-        files = {DEFAULT_PARAMS}
-        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
-            wdir = str(self._stages(rev).get(name.split("@")[0], {}).get("wdir", "."))
-            params = locked.get("params")
-            files.update(_in(wdir, file) for file in (params if isinstance(params, dict) else ()))
-        for stage in self._stages(rev).values():
+    def _params_keys(self, rev: Revision) -> dict[str, frozenset[str] | None]:
+        """Params file -> the keys stages track in it, or None where it is read whole.
+
+        As DVC's `_collect_params`: params.yaml at the root, a file listed `{file: null}`
+        (or with no keys) and a file of dvc.yaml's top-level `params:` are read whole; in
+        any other file only the keys stages name (a key names its subtree too).
+        """
+        tracked: dict[str, set[str]] = {}
+        whole = {DEFAULT_PARAMS}
+        readable = self._stages(rev)
+        for stage in readable.values():
             wdir = str(stage.get("wdir", "."))
-            for entry in _list(stage.get("params")):
-                file = next(iter(entry)) if isinstance(entry, dict) and entry else DEFAULT_PARAMS
-                files.add(_in(wdir, file))
+            for file, keys in _params_entries(stage.get("params")):
+                path = _in(wdir, file)
+                if keys:
+                    tracked.setdefault(path, set()).update(keys)
+                else:
+                    whole.add(path)
+        # Stages only dvc.lock can tell of (foreach/matrix templates): the keys it recorded.
+        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
+            if name.split("@")[0] in readable:
+                continue
+            params = locked.get("params")
+            for file, values in params.items() if isinstance(params, dict) else ():
+                recorded = values if isinstance(values, dict) else {}
+                tracked.setdefault(_in(".", file), set()).update(map(str, recorded))
         top = (self.dvc_yaml(rev) or {}).get("params")
-        files.update(_in(".", file) for file in _list(top) if isinstance(file, str))
+        whole.update(_in(".", file) for file in _list(top) if isinstance(file, str))
+        found: dict[str, frozenset[str] | None] = {
+            path: frozenset(keys) for path, keys in tracked.items()
+        }
+        found.update(dict.fromkeys(whole))
         # Python params files are read by DVC's own AST walker: not compared here.
-        return sorted(f for f in files if f and "${" not in f and not f.endswith(".py"))
+        return {
+            path: found[path]
+            for path in sorted(found)
+            if path and "${" not in path and not path.endswith(".py")
+        }
 
     def stage_inputs(self, rev: Revision) -> dict[str, StageInputs]:
         """Per stage of dvc.lock: its command, dependency hashes and params, and a digest."""
@@ -644,6 +668,36 @@ def _lock_stages(lock: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 def _in(wdir: str, file: Any) -> str:
     """A params file's repository path ("" when it lies outside the repository)."""
     return normalise(wdir, str(file)) or ""
+
+
+def _params_entries(value: Any) -> Iterator[tuple[str, list[str]]]:
+    """(file, keys) for a stage's `params:`, as DVC's `_merge_params` reads it: a bare key
+    is one of params.yaml; `{file: [keys]}` names keys of a file; `{file: null}` (or no
+    keys) the whole file, which is then []."""
+    for entry in _list(value):
+        if isinstance(entry, str):
+            yield DEFAULT_PARAMS, [entry]
+        elif isinstance(entry, dict):
+            for file, keys in entry.items():
+                listed = keys if isinstance(keys, list) else []
+                yield str(file), [str(key) for key in listed]
+
+
+def _tracked(flat: dict[str, ParamValue], keys: frozenset[str] | None) -> dict[str, ParamValue]:
+    """The flat params a stage tracks: a key and every key below it (`train` names
+    `train.lr`); all of them when `keys` is None."""
+    if keys is None:
+        return flat
+    return {
+        name: value
+        for name, value in flat.items()
+        if any(".".join(parts) in keys for parts in _prefixes(name.split(".")))
+    }
+
+
+def _prefixes(parts: list[str]) -> Iterator[list[str]]:
+    for end in range(1, len(parts) + 1):
+        yield parts[:end]
 
 
 def _cache_flags(stages: Mapping[str, Mapping[str, Any]]) -> dict[str, bool]:

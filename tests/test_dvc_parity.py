@@ -80,10 +80,6 @@ PARAMS_FOLDER = (
     "a params entry naming a folder (DVC reads each file in it) is not read "
     "(snapshot.RevisionReader.params reads files only)"
 )
-TRACKED_KEYS_ONLY = (
-    "every key of a non-default params file is compared; DVC compares only the keys stages "
-    "track there (snapshot.RevisionReader._params_files keeps files, not keys)"
-)
 INT_VS_FLOAT_PARAM = (
     "a param going from 1 to 1.0 is reported changed (diff.compare_params compares types); "
     "DVC, like Python, takes 1 == 1.0 as unchanged"
@@ -982,7 +978,6 @@ def test_params_file_formats(project: Project, file: str, before: str, after: st
     check_params_diff(project, "HEAD")
 
 
-@gap(TRACKED_KEYS_ONLY)
 def test_only_the_keys_stages_track_in_other_params_files(project: Project) -> None:
     project.gen({"other.yaml": "lr: 0.1\nunused: 1\n"})
     echo_params(project, ["other.yaml:lr"])

@@ -298,3 +298,35 @@ def test_an_empty_dvc_yaml_is_a_pipeline_of_nothing(repo: Repo, reader: Revision
     sha = repo.commit({"dvc.yaml": ""})
     assert reader.dvc_yaml(sha) == {}
     assert reader.snapshot(sha, "HEAD").has_pipeline
+
+
+def test_params_read_whole_or_only_the_keys_stages_track(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    stages = """\
+stages:
+  a:
+    cmd: x
+    params: [lr, {other.yaml: [train, seed]}, {whole.yaml: null}]
+  b:
+    cmd: y
+    params: [{other.json: []}, {top.yaml: [kept]}]
+params: [top.yaml]
+"""
+    sha = repo.commit(
+        {
+            "dvc.yaml": stages,
+            "params.yaml": "lr: 1\nunused: 2\n",  # the default file: always whole
+            "other.yaml": "train: {lr: 0.1, depth: 3}\nseed: 7\nunused: 1\n",
+            "whole.yaml": "a: 1\nb: 2\n",
+            "other.json": '{"c": 3}',  # no keys: the whole file
+            "top.yaml": "kept: 1\nalso: 2\n",  # top-level params: whole, whatever a stage names
+        }
+    )
+    assert reader.params(sha) == {
+        "params.yaml": {"lr": 1, "unused": 2},
+        "other.yaml": {"train.lr": 0.1, "train.depth": 3, "seed": 7},
+        "whole.yaml": {"a": 1, "b": 2},
+        "other.json": {"c": 3},
+        "top.yaml": {"kept": 1, "also": 2},
+    }
