@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.bounded_load import MAX_BYTES, UnreadableDocument, load_json, too_large
-from mlci.dvcfile import NotAMapping, is_syntax_error, read_document
+from mlci.dvcfile import NotAMapping, is_syntax_error, read_document, read_python_params
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_confined, read_regular
 from mlci.gitbatch import GitObjects, Oversized
@@ -535,7 +535,7 @@ class RevisionReader:
             if content is None:
                 continue
             try:
-                data = read_structured(path, content)
+                data = _read_params_file(path, content)
             except UnreadableDocument as error:
                 self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
                 continue
@@ -575,12 +575,7 @@ class RevisionReader:
             path: frozenset(keys) for path, keys in tracked.items()
         }
         found.update(dict.fromkeys(whole))
-        # Python params files are read by DVC's own AST walker: not compared here.
-        return {
-            path: found[path]
-            for path in sorted(found)
-            if path and "${" not in path and not path.endswith(".py")
-        }
+        return {path: found[path] for path in sorted(found) if path and "${" not in path}
 
     def stage_inputs(self, rev: Revision) -> dict[str, StageInputs]:
         """Per stage of dvc.lock: its command, dependency hashes and params, and a digest."""
@@ -668,6 +663,13 @@ def _lock_stages(lock: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 def _in(wdir: str, file: Any) -> str:
     """A params file's repository path ("" when it lies outside the repository)."""
     return normalise(wdir, str(file)) or ""
+
+
+def _read_params_file(path: str, content: bytes) -> Any:
+    """A params file's data by its suffix, as DVC's `load_path` picks its loader."""
+    if path.lower().endswith(".py"):
+        return read_python_params(content)
+    return read_structured(path, content)
 
 
 def _params_entries(value: Any) -> Iterator[tuple[str, list[str]]]:

@@ -71,7 +71,6 @@ VARS_PARAMS = (
     "params files named in dvc.yaml `vars:` are not read as params "
     "(snapshot.RevisionReader._params_files ignores `vars:`)"
 )
-PYTHON_PARAMS = "params.py files are skipped (snapshot.RevisionReader._params_files)"
 DVC_TRACKED_PARAMS = (
     "a DVC-tracked params file is read only from git or the workspace, never through its "
     ".dvc file from the DVC cache or remote (snapshot.RevisionReader.params uses read_file)"
@@ -791,7 +790,6 @@ def test_show_toml(project: Project) -> None:
     check_params_diff(project, "HEAD")
 
 
-@gap(PYTHON_PARAMS)
 def test_show_py(project: Project) -> None:
     project.gen({"params.py": "CONST = 1\nIS_DIR: bool = True\n\n\nclass Config:\n    foo = 42\n"})
     echo_params(project, ["params.py:CONST,IS_DIR,Config.foo"])
@@ -965,7 +963,6 @@ def test_param_values(param_leaves: dict[str, Any], key: str) -> None:
             "params.py",
             'lr = 0.1\nname = "a"\n',
             'lr = 0.2\nname = "b"\n',
-            marks=gap(PYTHON_PARAMS),
         ),
     ],
     ids=["json", "toml", "py"],

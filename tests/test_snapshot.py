@@ -330,3 +330,32 @@ params: [top.yaml]
         "other.json": {"c": 3},
         "top.yaml": {"kept": 1, "also": 2},
     }
+
+
+def test_params_py_is_read_as_dvc_reads_it_never_run(repo: Repo, reader: RevisionReader) -> None:
+    code = (
+        "import os\nLR = 0.1\nEPOCHS: int = 3\nNAME = os.environ['HOME']\na = b = 1\n"
+        "open('ran', 'w')\n\nclass Model:\n    depth = 2\n"
+        "    def __init__(self):\n        self.width = 8\n        local = 1\n"
+    )
+    stages = "stages:\n  s:\n    cmd: x\n    params: [{params.py: []}, {broken.py: [x]}]\n"
+    sha = repo.commit({"dvc.yaml": stages, "params.py": code, "broken.py": "x = (\n"})
+    snapshot = reader.snapshot(sha, "HEAD")
+    assert snapshot.params == {
+        "params.py": {"LR": 0.1, "EPOCHS": 3, "Model.depth": 2, "Model.width": 8}
+    }
+    assert any(
+        "broken.py at commit" in note and "not valid Python" in note for note in snapshot.notes
+    )
+    assert not (repo.root / "ran").exists()
+
+
+def test_a_params_py_of_bulk_data_is_refused_before_it_is_parsed(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    # 400,000 tokens: Python's parser would take some 500 MB and seconds for them.
+    stages = "stages:\n  s:\n    cmd: x\n    params: [{params.py: []}]\n"
+    sha = repo.commit({"dvc.yaml": stages, "params.py": "x = [" + "0," * 200_000 + "]\n"})
+    snapshot = reader.snapshot(sha, "HEAD")
+    assert snapshot.params == {}
+    assert any("cap of 100,000 Python tokens" in note for note in snapshot.notes)
