@@ -1,8 +1,10 @@
 """Metrics files as flat `{dotted.key: value}` mappings, read the way DVC reads them.
 
 JSON, YAML and TOML mappings are flattened with "." (DVC's keys in `dvc metrics show`);
-lists are skipped, as DVC skips them. CSV and TSV, which DVC does not read as metrics, give
-the columns of their last row: a one-row summary, or the final epoch of a training log.
+lists are skipped, as DVC skips them. A file holding one bare value (`0.9`) is that value under
+the key "" (BARE), as `dvc metrics diff` reports it; shown as the file's name alone. CSV and
+TSV, which DVC does not read as metrics, give the columns of their last row: a one-row summary,
+or the final epoch of a training log.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from mlci.bounded_load import (
 )
 
 Value = float | int | str | bool
+BARE = ""
+"""The key of a file's value when the file holds one bare value, not a mapping (DVC's key)."""
 
 
 class MetricsFormatError(ValueError):
@@ -29,24 +33,42 @@ class MetricsFormatError(ValueError):
 
 
 def parse_metrics(path: str, content: bytes) -> dict[str, Value]:
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    """A metrics file's values by dotted key; raises MetricsFormatError, saying why."""
+    suffix = _suffix(path)
     try:
         if suffix in ("csv", "tsv"):
             check_size(content)
             text = content.decode("utf-8-sig", errors="replace")
             return _last_row(text, "\t" if suffix == "tsv" else ",")
-        data = read_structured(path, content)
+        data = read_document(path, content)
     except UnreadableDocument as error:
         raise MetricsFormatError(f"{path}: {error}") from None
     except csv.Error as error:
         raise MetricsFormatError(f"{path}: not valid {suffix.upper()} ({error})") from None
-    if not isinstance(data, Mapping):
-        raise MetricsFormatError(f"{path}: holds {type(data).__name__}, not a mapping of metrics")
-    return flatten(data)
+    if data is None:  # an empty file
+        return {}
+    if isinstance(data, Mapping):
+        return flatten(data)
+    if isinstance(data, (int, float, str, bool)):
+        # Zero and false too, where DVC's reader (`load(text) or {}`) reads a file holding
+        # `0` as holding nothing: an error count that falls to 0 is a value, not a removal.
+        return {BARE: data}
+    raise MetricsFormatError(
+        f"{path}: holds a {type(data).__name__}; a metrics file holds a mapping of metrics "
+        "or one bare value (a number, text or a boolean)"
+    )
 
 
 def read_structured(path: str, content: bytes) -> Any:
-    """A metrics or params file as DVC reads it: by suffix, YAML for anything not JSON/TOML.
+    """A params file as DVC reads it: `read_document`, and an empty YAML document (or one
+    holding only 0, false or "") is {}, as DVC's `yaml.load(text) or {}` makes it."""
+    data = read_document(path, content)
+    return data if _suffix(path) in ("json", "toml") else data or {}
+
+
+def read_document(path: str, content: bytes) -> Any:
+    """A metrics or params file's data, by suffix: YAML for anything not JSON or TOML; None
+    for an empty YAML document.
 
     YAML is read as YAML 1.2, as DVC's ruamel.yaml reads it: `1e-3` is a number and `yes`
     is text, where PyYAML (YAML 1.1) would say a string and `true`. Every format passes
@@ -54,12 +76,16 @@ def read_structured(path: str, content: bytes) -> Any:
     """
     check_size(content)
     text = content.decode("utf-8-sig", errors="replace")
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    suffix = _suffix(path)
     if suffix == "json":
         return load_json(text)
     if suffix == "toml":
         return load_toml(text)
-    return load_yaml(text, version="1.2") or {}
+    return load_yaml(text, version="1.2")
+
+
+def _suffix(path: str) -> str:
+    return path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
 
 
 def flatten(data: Mapping[str, Any]) -> dict[str, Value]:

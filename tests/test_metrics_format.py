@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mlci.metrics_format import MetricsFormatError, parse_metrics
+from mlci.metrics_format import (
+    BARE,
+    MetricsFormatError,
+    parse_metrics,
+    read_document,
+    read_structured,
+)
 
 
 def test_nested_json_flattens_with_dots_and_skips_lists() -> None:
@@ -41,7 +47,8 @@ def test_csv_and_tsv_give_the_last_row() -> None:
     [
         ("m.json", b"{not json", "m.json: not valid JSON"),
         ("m.toml", b"= 1", "m.toml: not valid TOML"),
-        ("m.yaml", b"- 1\n- 2\n", "m.yaml: holds list, not a mapping of metrics"),
+        ("m.yaml", b"- 1\n- 2\n", "m.yaml: holds a list; a metrics file holds a mapping"),
+        ("m.yaml", b"2026-01-02\n", "m.yaml: holds a date;"),
     ],
 )
 def test_unreadable_files_say_why(name: str, content: bytes, message: str) -> None:
@@ -56,3 +63,36 @@ def test_yaml_is_read_as_yaml_1_2_like_dvc() -> None:
         "flag": "yes",
         "acc": 0.5,
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "value"),
+    [
+        ("m.yaml", b"0.9\n", 0.9),
+        ("m.json", b"3", 3),
+        ("m", b"1e-3", 0.001),  # YAML 1.2, as DVC reads it
+        ("m.yaml", b"best\n", "best"),
+        ("m.json", b"true", True),
+        # DVC's reader (`load(text) or {}`) reads these as holding nothing: a count that
+        # falls to 0 would show as removed. mlci keeps the value (README, `mlci diff`).
+        ("m.yaml", b"0\n", 0),
+        ("m.json", b"0.0", 0.0),
+        ("m.yaml", b"false\n", False),
+    ],
+)
+def test_a_bare_value_is_key_empty_as_dvc_keys_it(name: str, content: bytes, value: object) -> None:
+    parsed = parse_metrics(name, content)
+    assert parsed == {BARE: value} and BARE == ""
+    assert type(parsed[BARE]) is type(value)
+
+
+@pytest.mark.parametrize("content", [b"", b"~\n", b"# nothing yet\n"])
+def test_an_empty_file_holds_no_metrics(content: bytes) -> None:
+    assert parse_metrics("m.yaml", content) == {}
+    assert parse_metrics("m.json", b"null") == {}
+
+
+def test_params_files_keep_dvcs_reading_of_an_empty_document() -> None:
+    assert read_structured("params.yaml", b"") == {}
+    assert read_structured("params.yaml", b"0\n") == {}
+    assert read_document("params.yaml", b"0\n") == 0
