@@ -90,7 +90,8 @@ class MetricRow:
 
     file: str
     key: str
-    """Dotted key; "" for a file none of whose keys could be read on either side."""
+    """Dotted key; "" for a file holding one bare value (DVC's key for it), and for a file
+    none of whose keys could be read on either side."""
     name: str | None
     """The metric's name in mlci.yaml; None for a metric the spec does not declare."""
     direction: str | None
@@ -98,7 +99,8 @@ class MetricRow:
     old: Value | None
     new: Value | None
     change: float | None
-    """new - old, computed as DVC computes its `diff`."""
+    """new - old when both are numbers, computed as DVC computes its `diff`; None for
+    booleans, which DVC subtracts too (true -> false is -1)."""
     relative: float | None
     """change / |old|; None when old is 0 or not a number."""
     verdict: Verdict
@@ -360,6 +362,8 @@ def _worst(old: _Missing | None, new: _Missing | None, *, declared: bool) -> Ver
 
 
 def _change(old: Value | None, new: Value | None) -> tuple[float | None, float | None]:
+    # Booleans get no change, where DVC subtracts them (true -> false is -1): a flag that
+    # flips is not a quantity that fell by one. A deliberate difference (README, `mlci diff`).
     if not (is_number(old) and is_number(new)):
         return None, None
     assert isinstance(old, (int, float)) and isinstance(new, (int, float))
@@ -400,9 +404,23 @@ def compare_params(
                 changes.append(ParamChange(file, key, "added", None, new[key]))
             elif key not in new:
                 changes.append(ParamChange(file, key, "removed", old[key], None))
-            elif old[key] != new[key] or type(old[key]) is not type(new[key]):
+            elif not same_param(old[key], new[key]):
                 changes.append(ParamChange(file, key, "changed", old[key], new[key]))
     return changes
+
+
+def same_param(old: ParamValue, new: ParamValue) -> bool:
+    """Equal as `dvc params diff` compares params (`==`: 1 and 1.0 are the same; a list by
+    its text, so [1] and [1.0] differ), with two exceptions. A boolean never equals a
+    number: Python's `True == 1` would hide `flag: true` becoming `flag: 1`, which code that
+    reads the flag sees. And NaN equals NaN: a param left at `.nan` is not changed."""
+    if isinstance(old, bool) != isinstance(new, bool):
+        return False
+    if isinstance(old, list) or isinstance(new, list):
+        return str(old) == str(new)  # DVC compares a list as its str()
+    if isinstance(old, float) and isinstance(new, float) and math.isnan(old):
+        return math.isnan(new)
+    return old == new
 
 
 def compare_outputs(

@@ -13,14 +13,18 @@ key may be added in a later version but none is renamed or removed without a new
     baseline           {state: ok | no-pipeline | no-metrics | not-recorded | not-pushed |
                         unreadable, message: "" when ok}
     metrics            list, declared metrics first (mlci.yaml order), then by file and key:
-                       {file, key ("" when no key of the file could be read on either side),
+                       {file, key ("" for a file holding one bare value, as DVC keys it,
+                        and when no key of the file could be read on either side),
                         name (mlci.yaml's name, or null), direction (higher | lower | null),
-                        tolerance, old, new (values, or null), change (new - old, as
-                        `dvc metrics diff` computes it), relative (change / |old|, null when
-                        old is 0 or not a number), verdict (see mlci.diff), old_missing,
-                        new_missing (why a side has no value, or null), notes [text]}
+                        tolerance, old, new (values, or null), change (new - old when both
+                        are numbers, as `dvc metrics diff` computes it; null for booleans,
+                        which DVC subtracts: true -> false is -1 there), relative (change /
+                        |old|, null when old is 0 or not a number), verdict (see mlci.diff),
+                        old_missing, new_missing (why a side has no value, or null),
+                        notes [text]}
     params             list by file and key: {file, key, change: changed | added | removed,
-                        old, new}
+                        old, new}; compared as `dvc params diff` compares (1 and 1.0 equal),
+                        but a boolean never equals a number (true -> 1 is a change)
     outputs            list by path: {path, change: modified | added | deleted,
                         old, new: {md5, size, nfiles, stage} or null}
     stages             list: {stage, change: changed | added | removed, reasons [text]}
@@ -110,6 +114,7 @@ def change_text(row: MetricRow) -> str:
 
 
 def metric_name(row: MetricRow) -> str:
+    """mlci.yaml's name; else `file:key`, or the file alone for its bare value (key "")."""
     if row.name is not None:
         return row.name
     return f"{row.file}:{row.key}" if row.key else row.file
