@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci import __version__
-from mlci.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckFailed, MlciError, SpecError
+from mlci.errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CheckFailed,
+    MlciError,
+    SpecError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from mlci.generate import Plan
@@ -44,10 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlci {__version__}")
     parser.add_argument(
         "-C",
-        dest="directory",
+        dest="directories",
+        action="append",
+        default=[],
         metavar="DIR",
         type=Path,
-        help="run as if mlci was started in DIR",
+        help="run as if mlci was started in DIR (before the command; several -C add up, "
+        "each relative to the one before, as git's do)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -151,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_spec_option(history)
+    history.add_argument(
+        "--spec", type=Path, metavar="FILE", help="the spec to read (default: mlci.yaml)"
+    )
     history.add_argument(
         "--rev", metavar="REV", help="the branch or commit to walk back from (default: main)"
     )
@@ -292,8 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        if args.directory is not None:
-            os.chdir(args.directory)
+        for directory in args.directories:
+            _change_to(directory)
         return _run(args)
     except MlciError as error:
         # Spec problems already start with file:line:column, like a compiler's.
@@ -326,6 +339,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("MLCI_DEBUG"):
             raise
         return EXIT_INTERNAL
+
+
+def _change_to(directory: Path) -> None:
+    """`-C DIR`: every path the command is given, and the project it finds, start from DIR."""
+    try:
+        os.chdir(directory)
+    except OSError as error:
+        raise UsageError(f"cannot change to {str(directory)!r}: {error.strerror}") from None
 
 
 def _scrubbed(text: str) -> str:

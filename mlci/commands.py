@@ -163,17 +163,20 @@ def _describe_change(details: object) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    from mlci import git
+    from mlci.commands_diff import find_project
     from mlci.history import MetricColumn, read_history
     from mlci.history_format import FORMATS
 
-    root = Path.cwd()
+    project = find_project(args.spec, "mlci history reads git commits")
+    root = project.root
     columns: list[MetricColumn] | None = None
     main_branch = "main"
-    if args.spec.exists():
+    if project.spec_given and not project.spec.is_file():
+        raise UsageError(f"{project.spec}: file not found")
+    if project.spec.exists():
         from mlci.spec.load import load_project
 
-        spec = load_project(args.spec).spec
+        spec = load_project(project.spec).spec
         main_branch = spec.ci.main_branch
         columns = [
             MetricColumn(name, metric.file, spec.metric_key(name), metric.direction)
@@ -184,14 +187,29 @@ def history(args: argparse.Namespace) -> int:
         columns = [declared.get(m) or _column_from_text(m) for m in args.metrics]
     if args.n < 1:
         raise UsageError("-n must be at least 1")
-    revision = git.resolve_revision(root, args.rev or main_branch)
-    result = read_history(root, revision, args.n, columns)
+    result = read_history(root, _walk_from(root, args.rev, main_branch), args.n, columns)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_OK
 
 
+def _walk_from(root: Path, rev: str | None, main_branch: str) -> str:
+    """The commit `--rev` names, else the main branch's tip (origin/<branch> in CI)."""
+    from mlci.commands_diff import NO_COMMIT, head_commit, main_commit, resolve
+
+    try:
+        if rev is not None:
+            return resolve(root, rev)[0]
+        return main_commit(root, main_branch, "name the branch: `mlci history --rev REV`")[0]
+    except UsageError:
+        if rev is None and head_commit(root) is None:
+            message = NO_COMMIT.format(branch=main_branch)
+            raise UsageError(f"{message}: there is no history to show") from None
+        raise
+
+
 def _column_from_text(text: str) -> MetricColumn:
+    """`key`, `file:key`, or `file:` for a file holding one bare value (named by the file)."""
     from mlci.history import MetricColumn
 
     file, _, key = text.rpartition(":")
-    return MetricColumn(text, file or None, key)
+    return MetricColumn(text if key else file, file or None, key)

@@ -1,10 +1,14 @@
-"""CLI handler for `mlci diff`: pick the revisions, read both, compare, print.
+"""CLI handler for `mlci diff`: find the project, pick the revisions, read both, compare, print.
 
-Part of the command-line layer (with cli.py). The spec is read for two things only, the
-declared metrics and `ci.main_branch`. A well-formed spec is read directly (with libyaml,
-without building mlci's pydantic models, which costs more than the whole rest of the
-command); anything the direct reading cannot take at face value (an unknown key, a wrong
-type, a duplicate key) goes to the full loader, which reports it with file:line:column.
+Part of the command-line layer (with cli.py). The project is found as DVC finds its
+repository, so that mlci works from any folder of it (`find_project`); revisions are resolved
+as DVC resolves them (`resolve`).
+
+The spec is read for two things only, the declared metrics and `ci.main_branch`. A
+well-formed spec is read directly (with libyaml, without building mlci's pydantic models,
+which costs more than the whole rest of the command); anything the direct reading cannot
+take at face value (an unknown key, a wrong type, a duplicate key) goes to the full loader,
+which reports it with file:line:column.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +35,11 @@ _METRIC_KEYS = frozenset({"file", "key", "direction", "threshold", "tolerance", 
 
 
 def diff(args: argparse.Namespace) -> int:
-    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
-    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
-    if toplevel(root) is None:
-        raise UsageError(f"{root} is not in a git repository: mlci diff compares git revisions")
-    spec, main_branch = read_spec(spec_path, explicit=args.spec is not None)
+    project = find_project(args.spec, "mlci diff compares git revisions")
+    root = project.root
+    spec, main_branch = read_spec(project.spec, explicit=project.spec_given)
     base = choose_base(root, args.base, main_branch, tip=args.base_tip)
-    target = (resolve_revision(root, args.target), label(args.target)) if args.target else None
+    target = resolve(root, args.target) if args.target else None
     declared = [normalise(".", m.file) or m.file for m in (spec.metrics if spec else {}).values()]
     with GitObjects(root) as objects:
         reader = RevisionReader(root, objects)
@@ -55,7 +58,52 @@ def _render(comparison: Comparison, form: str) -> str:
     return diff_format.render_table(comparison, colour=colour)
 
 
+# --- the project ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """Where a command works: the project's root and its spec (which may not exist)."""
+
+    root: Path
+    spec: Path
+    """As the user would name it from the working directory."""
+    spec_given: bool
+    """`--spec FILE` was given: a missing FILE is an error, not a project without a spec."""
+
+
+def find_project(spec: Path | None, why: str) -> ProjectPaths:
+    """The project of a command run here: `--spec FILE`'s folder when FILE is given, else
+    `project_root` of the working directory, with its mlci.yaml. `why` completes the error
+    outside git ("mlci diff compares git revisions")."""
+    if spec is not None:
+        root = spec.resolve().parent
+        if toplevel(root) is None:
+            raise UsageError(f"{root} is not in a git repository: {why}")
+        return ProjectPaths(root, spec, spec_given=True)
+    root = project_root(Path.cwd(), why)
+    return ProjectPaths(root, Path(os.path.relpath(root / DEFAULT_SPEC)), spec_given=False)
+
+
+def project_root(start: Path, why: str) -> Path:
+    """The project a command started in `start` works on, found as DVC finds its repository
+    root: the nearest folder from `start` up that holds `.dvc/`, never above git's top level
+    (which is the root when no folder on the way holds one)."""
+    top = toplevel(start)
+    if top is None:
+        raise UsageError(f"{start.resolve()} is not in a git repository: {why}")
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if not folder.is_relative_to(top):
+            break
+        if (folder / ".dvc").is_dir():
+            return folder
+    return top
+
+
 # --- revisions ---------------------------------------------------------------------------------
+
+NO_COMMIT = "this repository has no commit yet (neither HEAD nor {branch!r} names one)"
 
 
 def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) -> tuple[str, str]:
@@ -63,16 +111,22 @@ def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) ->
     if base is not None:
         if tip:
             raise UsageError("give either BASE or --base-tip, not both")
-        return resolve_revision(root, base), label(base)
-    main, name = main_commit(root, main_branch)
+        return resolve(root, base)
+    head = head_commit(root)
+    try:
+        main, name = main_commit(root, main_branch)
+    except UsageError:
+        if head is None:  # checked first: "no main branch" would send the user looking for one
+            message = NO_COMMIT.format(branch=main_branch)
+            raise UsageError(f"{message}: there is nothing to compare with") from None
+        raise
     if tip:
         return main, name
-    try:
-        head = resolve_revision(root, "HEAD")
-    except UsageError:
+    if head is None:
         raise UsageError(
-            "this repository has no commit yet: there is nothing to compare with"
-        ) from None
+            f"HEAD has no commit yet (a branch without commits): compare with {name}'s tip "
+            "(--base-tip), or name the BASE"
+        )
     common = merge_base(root, head, main)
     if common is None:
         raise UsageError(
@@ -82,18 +136,54 @@ def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) ->
     return common, name if common == main else f"{name} (merge-base)"
 
 
-def main_commit(root: Path, branch: str) -> tuple[str, str]:
-    """The main branch's tip; in a CI checkout only `origin/<branch>` may exist."""
-    for name in (branch, f"origin/{branch}"):
-        try:
-            return resolve_revision(root, name), name
-        except UsageError:
-            continue
+def main_commit(
+    root: Path, branch: str, instead: str = "name the base: `mlci diff BASE`"
+) -> tuple[str, str]:
+    """The main branch's tip; in a CI checkout only `origin/<branch>` may exist. `instead`
+    ends the error: what else the user can do."""
+    found = _named(root, branch)
+    if found is None:
+        raise UsageError(
+            f"the main branch {branch!r} does not exist in this repository (nor "
+            f"origin/{branch}): set ci.main_branch in mlci.yaml, fetch it (`git fetch origin "
+            f"{branch}`), or {instead}"
+        )
+    return found
+
+
+def resolve(root: Path, revision: str) -> tuple[str, str]:
+    """(commit, label) of a revision the user named, resolved as DVC resolves one: as git
+    does, else as the branch of that name on origin (a fresh clone or a CI checkout has
+    `main` only as origin/main). DVC looks in every remote and refuses a name two remotes
+    hold differently; mlci looks in origin only, and takes `main~1` there too, which DVC
+    refuses."""
+    found = _named(root, revision)
+    if found is not None:
+        return found
+    unborn = " (HEAD has no commit yet)" if head_commit(root) is None else ""
     raise UsageError(
-        f"the main branch {branch!r} does not exist in this repository (nor origin/{branch}): "
-        "set ci.main_branch in mlci.yaml, fetch it (`git fetch origin "
-        f"{branch}`), or name the base: `mlci diff BASE`"
+        f"{revision!r} is not a commit in this repository (nor origin/{revision}){unborn}"
     )
+
+
+def _named(root: Path, revision: str) -> tuple[str, str] | None:
+    try:
+        return resolve_revision(root, revision), label(revision)
+    except UsageError:
+        if revision.startswith("-") or not revision:
+            raise  # refused as an option, not looked up
+    try:
+        return resolve_revision(root, f"refs/remotes/origin/{revision}"), f"origin/{revision}"
+    except UsageError:
+        return None
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit; None before the first commit (of the repository, or of its branch)."""
+    try:
+        return resolve_revision(root, "HEAD")
+    except UsageError:
+        return None
 
 
 def label(revision: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlci import __version__
-from tests.conftest import MINIMAL_SPEC, Repo
+from tests.conftest import MINIMAL_SPEC, PROJECT_FILES, Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("dvc", "pandas", "sklearn", "numpy", "git")
@@ -86,6 +86,37 @@ def test_spec_option_and_directory_option(project: Repo, tmp_path: Path) -> None
     )
     assert result.code == 0, result.err
     assert result.out.startswith("pipeline.yaml: valid")
+
+
+def test_directory_options_add_up_like_gits(project: Repo, tmp_path: Path) -> None:
+    project.write({f"sub/{name}": text for name, text in PROJECT_FILES.items()})
+    (project.root / "mlci.yaml").rename(project.root / "sub" / "pipeline.yaml")
+    result = Repo(tmp_path).mlci_process(
+        "-C", str(project.root), "-C", "sub", "validate", "--spec", "pipeline.yaml"
+    )
+    assert (result.code, result.out) == (
+        0,
+        "pipeline.yaml: valid (2 stages, 2 metrics, 1 gate rules)\n",
+    )
+
+
+def test_a_missing_directory_is_a_usage_error(project: Repo) -> None:
+    result = project.mlci_process("-C", "absent", "diff")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "mlci: error: cannot change to 'absent': No such file or directory\n"
+
+
+def test_history_from_a_subfolder_reads_the_projects_spec(project: Repo) -> None:
+    (project.root / ".dvc").mkdir()
+    project.write({".dvc/config": "", "metrics.json": '{"accuracy": 0.9, "loss": 0.5}'})
+    project.commit(message="first")
+    for folder in ("data", "."):
+        result = project.mlci_process("-C", folder, "history", "--format", "json")
+        assert result.code == 0, result.err
+        names = [column["name"] for column in json.loads(result.out)["metrics"]]
+        assert names == ["accuracy", "loss"]  # declared in the root's mlci.yaml
+    result = project.mlci_process("-C", "data", "history", "--spec", "absent.yaml")
+    assert (result.code, result.err) == (2, "mlci: error: absent.yaml: file not found\n")
 
 
 def test_unreadable_dvc_yaml_is_a_clear_error(project: Repo) -> None:

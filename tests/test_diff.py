@@ -503,3 +503,169 @@ def test_a_lock_older_than_its_params_is_pointed_out() -> None:
         ("train.lr", "changed", 0.1, 0.2)
     ]
     assert comparison.stages[0].reasons == ("new stage",)
+
+
+# --- values as DVC reads them, and where mlci deliberately does not ----------------------------
+
+
+BARE = "stages:\n  s:\n    cmd: x\n    metrics:\n    - {m.yaml: {cache: false}}\n"
+
+
+def test_a_bare_number_file_is_shown_by_its_name(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit({"dvc.yaml": BARE, "m.yaml": "0.5\n"})
+    repo.write({"m.yaml": "0.75\n"})
+    report = json.loads(repo.mlci("diff", "HEAD", "--format", "json", capsys=capsys).out)
+    (row,) = report["metrics"]
+    assert (row["file"], row["key"], row["old"], row["new"]) == ("m.yaml", "", 0.5, 0.75)
+    assert (row["change"], row["verdict"], row["notes"]) == (0.25, "no-direction", [])
+    assert report["target"]["files"]["m.yaml"]["state"] == "found"
+    table = repo.mlci("diff", "HEAD", capsys=capsys).out
+    assert re.search(r"\n  m\.yaml +0\.5 +0\.75 +\+0\.25 \(\+50\.00%\)  ~ changed", table), table
+    markdown = repo.mlci("diff", "HEAD", "--format", "md", capsys=capsys).out
+    assert "| m.yaml | 0.5 | 0.75 | +0.25 (+50.00%) | 🔵 changed (no direction) |" in markdown
+
+
+def test_a_bare_zero_is_a_value(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """DVC reads a file holding 0 as holding nothing (and so reports no change from 1)."""
+    repo.commit({"dvc.yaml": BARE, "m.yaml": "1\n"})
+    repo.write({"m.yaml": "0\n"})
+    report = json.loads(repo.mlci("diff", "HEAD", "--format", "json", capsys=capsys).out)
+    (row,) = report["metrics"]
+    assert (row["key"], row["old"], row["new"], row["change"]) == ("", 1, 0, -1)
+
+
+def params_change(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    base = snapshot("a", {}, params={"params.yaml": {"p": old}})
+    target = snapshot("b", {}, params={"params.yaml": {"p": new}})
+    return [(c.change, c.old, c.new) for c in compare(base, target).params]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        (1, 1.0, False),  # DVC: 1 == 1.0
+        (1, 2, True),
+        ("1", 1, True),
+        (True, 1, True),  # DVC: True == 1, no change; a flag that became a number is one
+        (False, 0, True),
+        (0.0, False, True),
+        (True, True, False),
+        (float("nan"), float("nan"), False),  # DVC reports NaN -> NaN as a change every time
+        (float("nan"), 1.0, True),
+        ([1, 2], [1, 2], False),
+        ([1], [1.0], True),  # DVC compares a list as its text
+        (None, None, False),
+        (None, 0, True),
+    ],
+)
+def test_params_compare_as_dvc_compares_them_but_booleans(
+    old: Any, new: Any, changed: bool
+) -> None:
+    assert params_change(old, new) == ([("changed", old, new)] if changed else [])
+
+
+def test_a_flag_that_flips_has_no_numeric_change() -> None:
+    """DVC subtracts booleans (true -> false: diff -1); mlci says changed, with no number."""
+    (row,) = compare(snapshot("a", {"flag": True}), snapshot("b", {"flag": False})).metrics
+    assert (row.change, row.relative, row.verdict) == (None, None, "no-direction")
+    spec = DeclaredMetrics({"flag": DeclaredMetric("m.json", None, "higher")})
+    (row,) = compare(snapshot("a", {"flag": True}), snapshot("b", {"flag": False}), spec).metrics
+    assert (row.change, row.verdict) == (None, "not-a-number")  # no gate passes it as improved
+
+
+# --- where the project is, and which commit a name means ---------------------------------------
+
+
+def test_from_a_subfolder_the_project_is_found_as_dvc_finds_it(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Paths stay repository paths wherever mlci runs (DVC's are relative to the folder)."""
+    (repo.root / ".dvc").mkdir()
+    repo.write({".dvc/config": "", "mlci.yaml": SMALL_SPEC % "lower"})
+    repo.commit({"dvc.yaml": M_JSON, "m.json": '{"acc": 0.5}', "src/deep/x.py": ""})
+    repo.write({"m.json": '{"acc": 0.75}'})
+    for folder in ("src", "src/deep"):
+        result = repo.mlci("-C", folder, "diff", "HEAD", "--format", "json", capsys=capsys)
+        assert result.code == 0, result.err
+        (row,) = json.loads(result.out)["metrics"]
+        assert (row["file"], row["name"], row["verdict"]) == ("m.json", "acc", "regressed")
+    # --spec names the project: its folder is the root, whatever the working directory.
+    result = repo.mlci(
+        "-C", "src", "diff", "HEAD", "--spec", "../mlci.yaml", "--format", "json", capsys=capsys
+    )
+    assert json.loads(result.out)["metrics"][0]["verdict"] == "regressed", result.err
+
+
+def test_a_dvc_project_in_a_subfolder_of_git_is_its_own_root(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dvc init --subdir`: the nearest .dvc/ wins; git's top level bounds the search."""
+    repo.write({"project/.dvc/config": "", "project/data/keep": ""})
+    repo.commit({"project/dvc.yaml": M_JSON, "project/m.json": '{"acc": 0.5}'})
+    repo.write({"project/m.json": '{"acc": 0.25}'})
+    for folder in ("project", "project/data"):
+        result = repo.mlci("-C", folder, "diff", "HEAD", "--format", "json", capsys=capsys)
+        (row,) = json.loads(result.out)["metrics"]
+        assert (row["file"], row["old"], row["new"]) == ("m.json", 0.5, 0.25), result.err
+    outside = repo.mlci("diff", "HEAD", "--format", "json", capsys=capsys)
+    assert json.loads(outside.out)["target"]["has_pipeline"] is False  # the git root's
+
+
+def test_outside_git_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = Repo(tmp_path).mlci("diff", capsys=capsys)
+    assert result.code == 2
+    assert "is not in a git repository: mlci diff compares git revisions" in result.err
+
+
+def test_no_commit_yet_is_said_plainly(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write({"dvc.yaml": M_JSON, "m.json": '{"acc": 0.5}', "mlci.yaml": SMALL_SPEC % "higher"})
+    for args in (["diff"], ["diff", "--base-tip"], ["history"]):
+        result = repo.mlci(*args, capsys=capsys)
+        assert result.code == 2, (args, result.err)
+        assert "this repository has no commit yet" in result.err, (args, result.err)
+        assert result.out == ""
+    result = repo.mlci("diff", "HEAD", capsys=capsys)
+    assert result.code == 2
+    assert "'HEAD' is not a commit in this repository" in result.err
+    assert "(HEAD has no commit yet)" in result.err
+
+
+def test_a_branch_without_commits_can_still_compare_with_main(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main = repo.commit({"dvc.yaml": M_JSON, "m.json": '{"acc": 0.5}'})
+    repo.git("checkout", "-q", "--orphan", "fresh")
+    result = repo.mlci("diff", capsys=capsys)
+    assert result.code == 2 and "HEAD has no commit yet" in result.err, result.err
+    assert "--base-tip" in result.err
+    report = json.loads(repo.mlci("diff", "--base-tip", "--format", "json", capsys=capsys).out)
+    assert report["base"]["revision"] == main
+
+
+def test_a_branch_only_on_origin_is_found_as_dvc_finds_it(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A clone whose `main` exists only as origin/main: `mlci diff main` means origin/main."""
+    main = repo.commit({"dvc.yaml": M_JSON, "m.json": '{"acc": 0.5}'})
+    clone = Repo(tmp_path / "clone")
+    subprocess.run(["git", "clone", "-q", str(repo.root), str(clone.root)], check=True)
+    clone.git("checkout", "-q", "-b", "feature")
+    clone.git("branch", "-q", "-D", "main")
+    clone.write({"m.json": '{"acc": 0.75}'})
+    for args in (["main"], ["main", "HEAD"], []):
+        result = clone.mlci("diff", *args, "--format", "json", capsys=capsys)
+        assert result.code == 0, result.err
+        report = json.loads(result.out)
+        assert report["base"]["revision"] == main
+        assert report["base"]["label"].startswith("origin/main")
+    result = clone.mlci("diff", "trunk", capsys=capsys)
+    assert result.code == 2
+    assert "'trunk' is not a commit in this repository (nor origin/trunk)" in result.err
+    history = json.loads(clone.mlci("history", "--format", "json", capsys=capsys).out)
+    assert [c["sha"] for c in history["commits"]] == [main]
+    history = json.loads(
+        clone.mlci("history", "--rev", "main", "--format", "json", capsys=capsys).out
+    )
+    assert [c["sha"] for c in history["commits"]] == [main]
