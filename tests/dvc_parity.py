@@ -405,7 +405,9 @@ def repo_path(folder: str, path: str) -> str:
 
 
 def from_cwd(dvc_diff: Mapping[str, Any], cwd: str) -> dict[str, Any]:
-    """DVC names files relative to the working directory; as repository paths."""
+    """DVC names files relative to the working directory, mlci from the project root
+    wherever it runs (a deliberate difference: README, `mlci diff`): DVC's names as
+    repository paths."""
     return {repo_path(cwd, path): keys for path, keys in dvc_diff.items()}
 
 

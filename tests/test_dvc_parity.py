@@ -25,8 +25,10 @@ compared as `params diff` from the first commit, which has no params: every para
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +53,9 @@ pytestmark = pytest.mark.slow
 
 # --- the gaps, in one place: each names what mlci does differently from DVC today ----------
 
-BARE_NUMBER = (
-    "a metrics file holding a bare number (DVC's key '') reads as unreadable: "
-    "metrics_format.parse_metrics accepts only mappings"
-)
 SUBFOLDER_DVC_YAML = (
     "only the root dvc.yaml is read: DVC reads every dvc.yaml in the repository, with paths "
     "relative to its folder (snapshot.RevisionReader.dvc_yaml, history.read_history)"
-)
-RUN_FROM_SUBFOLDER = (
-    "run from a subfolder, mlci takes that folder for the project root (Path.cwd() in "
-    "commands_diff.diff and commands.history) where DVC finds the repository's root"
 )
 TEMPLATED = (
     "dvc.yaml paths with ${...} (vars:, params.yaml) are skipped, not resolved "
@@ -79,22 +73,14 @@ PARAMS_FOLDER = (
     "a params entry naming a folder (DVC reads each file in it) is not read "
     "(snapshot.RevisionReader.params reads files only)"
 )
-INT_VS_FLOAT_PARAM = (
-    "a param going from 1 to 1.0 is reported changed (diff.compare_params compares types); "
-    "DVC, like Python, takes 1 == 1.0 as unchanged"
-)
-BOOLEAN_DIFF = (
-    "a boolean metric that flips has no change in mlci; DVC reports diff = new - old "
-    "(true -> false is -1) because bools are ints (diff._change uses is_number)"
-)
-NO_COMMITS = (
-    "in a repository without commits `mlci diff` blames a missing main branch and `mlci "
-    "history` a missing 'main' commit; DVC reports an empty diff (commands_diff.choose_base "
-    "resolves main before HEAD, so its 'no commit yet' message is never reached)"
-)
 HISTORY_TOP_LEVEL_CACHED = (
     "mlci history reads top-level metrics from git only (history.metrics_files marks them "
     "not cached); a DVC-tracked one (a .dvc file) is never read from the cache or remote"
+)
+DVC1_LOCK_CACHED = (
+    "a DVC 1 dvc.lock (stage -> {cmd, deps, outs} at the top, no `schema:`) gives no md5s: "
+    "a cached metrics file of that commit reads as 'no dvc.lock entry for it, never "
+    "reproduced' (snapshot._lock_stages and history._cached_md5 read only `stages:`)"
 )
 
 
@@ -188,20 +174,17 @@ def counted(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Project
     return project
 
 
-@gap(BARE_NUMBER)
 def test_metrics_diff_simple(counted: Project) -> None:
     """DVC compares HEAD~2 with a clean workspace, which is HEAD here."""
     expected = {"m.yaml": {"": {"old": 1, "new": 3, "diff": 2}}}
     check_metrics_diff(counted, "HEAD~2", "HEAD", dvc_says=expected)
 
 
-@gap(BARE_NUMBER)
 def test_metrics_diff_dirty(counted: Project) -> None:
     expected = {"m.yaml": {"": {"old": 3, "new": 4, "diff": 1}}}
     check_metrics_diff(counted, "HEAD", dvc_says=expected)
 
 
-@gap(BARE_NUMBER)
 def test_metrics_history_of_a_bare_number(counted: Project) -> None:
     """`mlci history` over test_metrics_diff_simple's commits."""
     check_show(counted)
@@ -319,17 +302,13 @@ def no_commits(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return project
 
 
-@gap(NO_COMMITS)
 @pytest.mark.parametrize("command", ["diff", "history"])
 def test_no_commits(no_commits: Project, command: str) -> None:
-    """Where DVC reports nothing to compare, mlci may give an empty answer, or refuse with
-    the reason: that there is no commit yet."""
+    """A deliberate difference (README, `mlci diff`): where DVC prints `{}` and exits 0,
+    mlci refuses with the reason, as a usage error, and prints no document."""
     done = no_commits.mlci_run(command, "--format", "json")
-    if done.returncode == 0:
-        report = json.loads(done.stdout)
-        assert not report.get("metrics") and not report.get("params") and not report.get("commits")
-    else:
-        assert done.returncode == 2 and "no commit" in done.stderr, done.stderr
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith("mlci: error: this repository has no commit yet"), done.stderr
 
 
 @pytest.mark.parametrize(
@@ -364,7 +343,6 @@ def commit_all(project: Project, message: str = "metrics") -> None:
         pytest.param(
             {"metrics_t.yaml": "1.1"},
             [("metrics_t.yaml", "metrics.yaml")],
-            marks=gap(BARE_NUMBER),
             id="test_show_simple",
         ),
         pytest.param(
@@ -411,16 +389,30 @@ def in_subdir(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 @pytest.mark.parametrize(
     ("content", "cwd"),
     [
-        pytest.param("1.1", ".", marks=gap(BARE_NUMBER)),
-        pytest.param("1.1", "subdir", marks=gap(f"{BARE_NUMBER}; {RUN_FROM_SUBFOLDER}")),
-        pytest.param("1.1", "subdir2", marks=gap(f"{BARE_NUMBER}; {RUN_FROM_SUBFOLDER}")),
-        pytest.param("foo: 1.1", "."),
-        pytest.param("foo: 1.1", "subdir", marks=gap(RUN_FROM_SUBFOLDER)),
-        pytest.param("foo: 1.1", "subdir2", marks=gap(RUN_FROM_SUBFOLDER)),
+        ("1.1", "."),
+        ("1.1", "subdir"),
+        ("1.1", "subdir2"),
+        ("foo: 1.1", "."),
+        ("foo: 1.1", "subdir"),
+        ("foo: 1.1", "subdir2"),
     ],
 )
 def test_show_simple_from_subdir(in_subdir: dict[str, Project], content: str, cwd: str) -> None:
     check_show(in_subdir[content], cwd=cwd)
+
+
+@pytest.mark.parametrize("cwd", ["subdir", "subdir2"])
+def test_paths_from_a_subfolder_are_repository_paths(
+    in_subdir: dict[str, Project], cwd: str
+) -> None:
+    """A deliberate difference (README, `mlci diff`): DVC names a file from the working
+    directory, mlci from the project root, wherever it runs (what `from_cwd` adapts)."""
+    project = in_subdir["foo: 1.1"]
+    shown = project.dvc("metrics", "show", "--json", cwd=cwd)
+    dvc_path = posixpath.relpath("subdir/metrics.yaml", cwd)
+    assert list(shown[""]["data"]) == [dvc_path]
+    (row,) = project.mlci_json("diff", "HEAD", cwd=cwd)["metrics"]
+    assert (row["file"], row["key"], row["new"]) == ("subdir/metrics.yaml", "foo", 1.1)
 
 
 def test_show_branch(project: Project) -> None:
@@ -454,7 +446,7 @@ def test_show_subrepo_with_preexisting_tags(tmp_path: Path) -> None:
     check_show(subrepo)
 
 
-@pytest.mark.parametrize("content", [pytest.param("1.1", marks=gap(BARE_NUMBER)), "foo: 1.1"])
+@pytest.mark.parametrize("content", ["1.1", "foo: 1.1"])
 def test_missing_cache(project: Project, content: str) -> None:
     """A second cached metrics file gone from the workspace and the cache (the object both
     files share: their content is the same). DVC's bare number, and a mapping."""
@@ -709,7 +701,7 @@ def with_vars(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Proje
             ["HEAD"],
             "data",
             {"../test_params.yaml": {"vars.model1.epoch": {"new": 20, "old": 15, "diff": 5}}},
-            marks=gap(f"{VARS_PARAMS}; {RUN_FROM_SUBFOLDER}"),
+            marks=gap(VARS_PARAMS),
             id="from-a-subfolder",
         ),
     ],
@@ -910,9 +902,8 @@ def leaves(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 @pytest.mark.parametrize(
     "file",
     [
-        pytest.param("bare.json", marks=gap(BARE_NUMBER)),
+        "bare.json",  # DVC's key "" for a file holding one bare value
         "ints.json",  # 1 -> 1.0: unchanged for DVC, shown with diff 0.0 under --all
-        pytest.param("flag.json", marks=gap(BOOLEAN_DIFF)),
         "text.json",
         "yes.yaml",  # YAML 1.2, as DVC reads it: `yes` is a string
         "same.json",
@@ -922,6 +913,56 @@ def test_metric_values(leaves: dict[str, Any], file: str, all_keys: bool) -> Non
     theirs = leaves["dvc"][all_keys].get(file)
     ours = metrics_as_dvc(leaves["mlci"], all_keys=all_keys).get(file)
     assert typed(ours) == typed(theirs)
+
+
+# --- deliberate differences: each asks both tools and asserts the difference README states ---
+
+
+@pytest.mark.parametrize("all_keys", [False, True], ids=["changed", "all"])
+def test_a_flipped_boolean_metric_has_no_numeric_change(
+    leaves: dict[str, Any], all_keys: bool
+) -> None:
+    """DVC subtracts booleans (bools are ints): true -> false is a diff of -1. mlci shows the
+    same old and new values, changed, with no number: a flag is not a quantity."""
+    theirs = leaves["dvc"][all_keys]["flag.json"]
+    assert typed(theirs) == typed({"v": {"old": True, "new": False, "diff": -1}})
+    ours = metrics_as_dvc(leaves["mlci"], all_keys=all_keys)["flag.json"]
+    assert typed(ours) == typed({"v": {"old": True, "new": False}})
+    (row,) = [row for row in leaves["mlci"]["metrics"] if row["file"] == "flag.json"]
+    assert (row["change"], row["verdict"]) == (None, "no-direction")
+
+
+@pytest.fixture(scope="module")
+def falsy_bare_values(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """Files holding one bare value that becomes 0, false or "" in the workspace."""
+    project = new_project(template, tmp_path_factory, "falsy")
+    files = {"zero.yaml": ("1\n", "0\n"), "off.json": ("true", "false"), "text.yaml": ("a", "''")}
+    metrics = [{name: {"cache": False}} for name in files]
+    stages = {"evaluate": {"cmd": "python evaluate.py", "metrics": metrics}}
+    project.gen({name: old for name, (old, _) in files.items()})
+    project.gen({"dvc.yaml": yaml.safe_dump({"stages": stages})})
+    commit_all(project)
+    project.gen({name: new for name, (_, new) in files.items()})
+    return project
+
+
+@pytest.mark.parametrize("all_keys", [False, True], ids=["changed", "all"])
+def test_a_bare_value_that_becomes_falsy_is_still_a_value(
+    falsy_bare_values: Project, all_keys: bool
+) -> None:
+    """DVC's readers (`load(text) or {}`) read a file holding 0, false or "" as holding
+    nothing, so a count falling from 1 to 0 is no change at all, even with --all. mlci reads
+    the value."""
+    flags = ["--all"] if all_keys else []
+    assert falsy_bare_values.dvc("metrics", "diff", "--json", *flags, "HEAD") == {}
+    report = falsy_bare_values.mlci_json("diff", "HEAD")
+    assert typed(metrics_as_dvc(report, all_keys=all_keys)) == typed(
+        {
+            "off.json": {"": {"old": True, "new": False}},
+            "text.yaml": {"": {"old": "a", "new": ""}},
+            "zero.yaml": {"": {"old": 1, "new": 0, "diff": -1}},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -941,7 +982,7 @@ def param_leaves(template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 @pytest.mark.parametrize(
     "key",
     [
-        pytest.param("lr", marks=gap(INT_VS_FLOAT_PARAM)),
+        "lr",  # 1 -> 1.0: unchanged, as 1 == 1.0
         "flag",
         "mode",  # `yes` and `no` are strings in YAML 1.2 (DVC's ruamel.yaml)
         "switch",  # so are `on` and `off`
@@ -952,6 +993,27 @@ def test_param_values(param_leaves: dict[str, Any], key: str) -> None:
     theirs = param_leaves["dvc"].get("params.yaml", {}).get(key)
     ours = param_leaves["mlci"].get("params.yaml", {}).get(key)
     assert typed(ours) == typed(theirs)
+
+
+def test_params_that_dvc_calls_equal_or_changed_wrongly(project: Project) -> None:
+    """A deliberate difference: DVC compares params with Python's `==`, so `true` -> `1` and
+    `0` -> `false` are no change, and `.nan` -> `.nan` is one (NaN != NaN). mlci reports a
+    boolean that became a number, and leaves NaN alone. Lists compare by their text in both."""
+    project.gen({"params.yaml": "flag: true\nzero: 0\nnan: .nan\nlst: [1]\nsame: 1\n"})
+    echo_params(project, ["flag,zero,nan,lst,same"])
+    commit_all(project)
+    project.gen({"params.yaml": "flag: 1\nzero: false\nnan: .nan\nlst: [1.0]\nsame: 1.0\n"})
+    theirs = without_diff(project.dvc("params", "diff", "--json", "HEAD"))["params.yaml"]
+    assert set(theirs) == {"nan", "lst"} and math.isnan(theirs.pop("nan")["old"])
+    assert typed(theirs) == typed({"lst": {"old": "[1]", "new": "[1.0]"}})
+    ours = params_as_dvc(project.mlci_json("diff", "HEAD"))["params.yaml"]
+    assert typed(ours) == typed(
+        {
+            "flag": {"old": True, "new": 1},
+            "lst": {"old": "[1]", "new": "[1.0]"},
+            "zero": {"old": 0, "new": False},
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -1089,3 +1151,132 @@ def test_a_malformed_workspace_dvc_yaml_is_an_error(project: Project) -> None:
     assert shown[""]["error"]["type"] == "YAMLSyntaxError"
     done = project.mlci_run("diff", "HEAD", "--format", "json")
     assert done.returncode == 2 and "dvc.yaml" in done.stderr, done.stderr
+
+
+# === revisions and lock files: as DVC resolves and reads them ===============================
+
+
+@pytest.fixture(scope="module")
+def origin_only(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A clone whose `main` exists only as origin/main, as in a fresh CI checkout of a
+    branch: main holds foo 1 then 2; the clone's branch commits 3; the workspace holds 4."""
+    upstream = new_project(template, tmp_path_factory, "upstream")
+    upstream.gen({"m_temp.yaml": "foo: 1"})
+    upstream.copy_metrics("m_temp.yaml", "metrics.yaml", "copy-metrics", cache=False, commit="1")
+    upstream.scm_gen({"metrics.yaml": "foo: 2"}, commit="2")
+    clone = Project(upstream.root.parent / "clone")
+    upstream.git("clone", "-q", ".", str(clone.root))
+    clone.git("checkout", "-q", "-b", "feature")
+    clone.git("branch", "-q", "-D", "main")
+    clone.scm_gen({"metrics.yaml": "foo: 3"}, commit="3")
+    clone.gen({"metrics.yaml": "foo: 4"})
+    return clone
+
+
+@pytest.mark.parametrize(
+    ("revisions", "expected"),
+    [
+        (["main"], {"metrics.yaml": {"foo": {"old": 2, "new": 4, "diff": 2}}}),
+        (["main", "HEAD"], {"metrics.yaml": {"foo": {"old": 2, "new": 3, "diff": 1}}}),
+        (["HEAD~2", "main"], {"metrics.yaml": {"foo": {"old": 1, "new": 2, "diff": 1}}}),
+    ],
+    ids=["workspace", "commit", "to-main"],
+)
+def test_a_branch_only_on_origin(
+    origin_only: Project, revisions: list[str], expected: dict[str, Any]
+) -> None:
+    """A name git does not know is, for DVC, the branch of that name on a remote (scmrepo's
+    resolve_rev): `main` is origin/main. mlci looks on origin (DVC: every remote)."""
+    check_metrics_diff(origin_only, *revisions, all_keys=True, dvc_says=expected)
+
+
+def test_a_revision_from_a_branch_only_on_origin(origin_only: Project) -> None:
+    """A deliberate difference: DVC looks a name up on the remotes only as a whole, so
+    `main~1` is unknown to it; mlci reads it as origin/main~1."""
+    done = origin_only.run(sys.executable, "-m", "dvc", "metrics", "diff", "--json", "main~1")
+    assert done.returncode != 0 and "unknown Git revision 'main~1'" in done.stderr
+    report = origin_only.mlci_json("diff", "main~1")
+    assert report["base"]["revision"] == origin_only.git("rev-parse", "origin/main~1").strip()
+    assert report["base"]["label"] == "origin/main~1"
+    assert metrics_as_dvc(report, all_keys=False) == {
+        "metrics.yaml": {"foo": {"old": 1, "new": 4, "diff": 3}}
+    }
+
+
+def test_history_of_a_main_only_on_origin(origin_only: Project) -> None:
+    """`mlci history` walks main by default, and `--rev main`, both origin/main here."""
+    line = origin_only.git("rev-list", "--first-parent", "--reverse", "origin/main").split()
+    shown = origin_only.dvc("metrics", "show", "--json", "-A")
+    theirs = {sha: dvc_show_values(shown.get(sha, {}), numbers_only=True) for sha in line}
+    assert theirs[line[-1]] == {"metrics.yaml": {"foo": 2}}
+    for args in ([], ["--rev", "main"]):
+        history = origin_only.mlci_json("history", *args)
+        assert [commit["sha"] for commit in history["commits"]] == line
+        assert typed(history_as_dvc(history)) == typed(theirs)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["committed", "cached"])
+def dvc1_lock(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Project:
+    """A commit whose dvc.lock DVC 1 wrote: stage -> {cmd, deps, outs} at the top, no
+    `schema: '2.0'`, md5s without `hash: md5`, cache objects in DVC 1's flat layout
+    (.dvc/cache/ab/cdef...); then a commit whose dvc.lock DVC 3 wrote. m.json: acc 0.5 then
+    0.75, committed to git or DVC-cached."""
+    cached: bool = request.param
+    project = new_project(template, tmp_path_factory, "dvc1")
+    project.gen({"m_temp.json": '{"acc": 0.5}'})
+    project.copy_metrics("m_temp.json", "m.json", "copy-metrics", cache=cached)
+    stages = yaml.safe_load(project.read("dvc.lock"))["stages"]
+    flat = {
+        name: {
+            "cmd": stage["cmd"],
+            **{
+                section: [{"path": out["path"], "md5": out["md5"]} for out in stage[section]]
+                for section in ("deps", "outs")
+            },
+        }
+        for name, stage in stages.items()
+    }
+    project.gen({"dvc.lock": yaml.safe_dump(flat, sort_keys=False)})
+    if cached:
+        md5 = flat["copy-metrics"]["outs"][0]["md5"]
+        cache = project.root / ".dvc" / "cache"
+        (cache / md5[:2]).mkdir(parents=True, exist_ok=True)
+        (cache / "files" / "md5" / md5[:2] / md5[2:]).rename(cache / md5[:2] / md5[2:])
+    project.add("dvc.lock")
+    project.commit_staged("dvc 1")
+    (project.root / "dvc.lock").unlink()
+    project.gen({"m_temp.json": '{"acc": 0.75}'})
+    project.copy_metrics("m_temp.json", "m.json", "copy-metrics", cache=cached, commit="dvc 3")
+    return project
+
+
+def dvc1_gap(request: pytest.FixtureRequest) -> None:
+    if "cached" in request.node.callspec.id:
+        request.applymarker(gap(DVC1_LOCK_CACHED))
+
+
+def test_a_dvc1_lock_file_diff(dvc1_lock: Project, request: pytest.FixtureRequest) -> None:
+    """A deliberate difference (README, `mlci diff`): DVC 3 refuses a DVC 1 dvc.lock, and
+    with it the whole revision, even metrics committed to git (`'./dvc.lock' validation
+    failed`): its diff shows no old value. mlci reads that commit's metrics: old commits
+    cannot be rewritten, and their numbers are the history a comparison needs."""
+    dvc1_gap(request)
+    shown = dvc1_lock.dvc("metrics", "show", "--json", "-A")
+    old = dvc1_lock.git("rev-parse", "HEAD~1").strip()
+    assert shown[old]["error"]["type"] == "YAMLValidationError"
+    theirs = dvc1_lock.dvc("metrics", "diff", "--json", "HEAD~1", "HEAD")
+    assert theirs == {"m.json": {"acc": {"old": None, "new": 0.75}}}
+    report = dvc1_lock.mlci_json("diff", "HEAD~1", "HEAD")
+    assert typed(metrics_as_dvc(report, all_keys=False)) == typed(
+        {"m.json": {"acc": {"old": 0.5, "new": 0.75, "diff": 0.25}}}
+    )
+
+
+def test_a_dvc1_lock_file_history(dvc1_lock: Project, request: pytest.FixtureRequest) -> None:
+    """The same difference in `mlci history`: DVC 3 shows the DVC 1 commit as an error."""
+    dvc1_gap(request)
+    history = dvc1_lock.mlci_json("history", "--rev", "HEAD")
+    values = [commit["metrics"] for commit in history["commits"]]
+    assert values == [{"acc": None}, {"acc": 0.5}, {"acc": 0.75}]
