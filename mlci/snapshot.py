@@ -137,6 +137,16 @@ class _Refused:
 
 
 @dataclass(frozen=True)
+class _Found:
+    """The bytes of one file at a revision, and where they came from."""
+
+    path: str
+    content: bytes | _Refused  # refused: there, but not read
+    source: str  # workspace, git, cache or remote
+    md5: str | None = None  # a DVC object's
+
+
+@dataclass(frozen=True)
 class _Out:
     """An output of dvc.lock or a .dvc file, with what is needed to find its content."""
 
@@ -418,20 +428,30 @@ class RevisionReader:
 
     def _read_any(self, rev: Revision, path: str) -> Iterator[MetricsRead]:
         """The file (or each file of the folder) at `path`: from the workspace, git or DVC."""
+        for found in self._contents(rev, path):
+            if isinstance(found, MetricsRead):
+                yield found
+            elif isinstance(found.content, _Refused):
+                message = f"{found.path} {found.content.reason}"
+                yield MetricsRead(found.path, "unreadable", message=message, source=found.source)
+            else:
+                read = _parse(found.path, found.content, found.source)
+                yield replace(read, md5=found.md5) if found.md5 is not None else read
+
+    def _contents(self, rev: Revision, path: str) -> Iterator[_Found | MetricsRead]:
+        """The bytes of the file at `path`, or of each file of the folder at `path`: from the
+        workspace or git, else, for a DVC output, from the cache or a local remote. Where
+        there are none, a MetricsRead says why (nothing at all: no such file or folder)."""
         out = self._owner(rev, path)
         if rev is None or out is None or not out.cached:
             contents = self._plain_contents(rev, path)
             if contents:
                 source = "workspace" if rev is None else "git"
                 for name, content in contents.items():
-                    if isinstance(content, _Refused):
-                        message = f"{name} {content.reason}"
-                        yield MetricsRead(name, "unreadable", message=message, source=source)
-                    else:
-                        yield _parse(name, content, source)
+                    yield _Found(name, content, source)
                 return
         if out is not None and out.cached:
-            yield from self._cached_reads(out, path)
+            yield from self._cached_contents(out, path)
 
     def _plain_contents(self, rev: Revision, path: str) -> dict[str, bytes | _Refused]:
         content = self._lookup(rev, path)
@@ -453,7 +473,7 @@ class RevisionReader:
 
     # --- the DVC cache ------------------------------------------------------------------
 
-    def _cached_reads(self, out: _Out, path: str) -> Iterator[MetricsRead]:
+    def _cached_contents(self, out: _Out, path: str) -> Iterator[_Found | MetricsRead]:
         if out.md5 is None:
             yield MetricsRead(path, "absent", message=f"dvc.lock records no md5 for {out.path}")
             return
@@ -461,7 +481,7 @@ class RevisionReader:
             yield _bad_md5(path, out.md5)
             return
         if not out.md5.endswith(".dir"):
-            yield self._object_read(path, out.md5, out.legacy)
+            yield self._object_content(path, out.md5, out.legacy)
             return
         manifest = self._object(out.md5, out.legacy)
         if manifest is None:
@@ -480,9 +500,10 @@ class RevisionReader:
         for entry in entries if isinstance(entries, list) else ():
             relpath = str(entry.get("relpath", "")) if isinstance(entry, dict) else ""
             if relpath and (not inside or relpath == inside or relpath.startswith(inside + "/")):
-                yield self._object_read(f"{out.path}/{relpath}", str(entry.get("md5")), out.legacy)
+                md5 = str(entry.get("md5"))
+                yield self._object_content(f"{out.path}/{relpath}", md5, out.legacy)
 
-    def _object_read(self, path: str, md5: str, legacy: bool) -> MetricsRead:
+    def _object_content(self, path: str, md5: str, legacy: bool) -> _Found | MetricsRead:
         if not FILE_OBJECT_NAME.fullmatch(md5):
             return _bad_md5(path, md5)
         found = self._object(md5, legacy)
@@ -491,8 +512,7 @@ class RevisionReader:
         if isinstance(found, _Refused):
             return _refused_object(path, md5, found)
         source, content = found
-        read = _parse(path, content, source)
-        return MetricsRead(read.path, read.state, read.values, read.message, source, md5)
+        return _Found(path, content, source, md5)
 
     def _not_in_cache(self, path: str, md5: str) -> MetricsRead:
         message = (
@@ -528,19 +548,23 @@ class RevisionReader:
         file, or only the keys stages track in it, as `dvc params diff` reads them."""
         result: dict[str, dict[str, ParamValue]] = {}
         for path, keys in self._params_keys(rev).items():
-            content = self._lookup(rev, path)
-            if isinstance(content, _Refused):
-                self._note(rev, f"{path} at {where(rev)} {content.reason}")
-                continue
-            if content is None:
-                continue
-            try:
-                data = _read_params_file(path, content)
-            except UnreadableDocument as error:
-                self._note(rev, f"{path} at {where(rev)} cannot be read: {error}")
-                continue
-            if isinstance(data, Mapping):
-                result[path] = _tracked(flatten_params(data), keys)
+            # A DVC output (a .dvc file's, a stage's) comes from the cache or a remote, and
+            # a folder gives each file in it, as DVC's `try_expand_paths` does.
+            for found in self._contents(rev, path):
+                if isinstance(found, MetricsRead):
+                    if found.state != "absent":  # a file that is not there is no params
+                        self._note(rev, found.message)
+                    continue
+                if isinstance(found.content, _Refused):
+                    self._note(rev, f"{found.path} at {where(rev)} {found.content.reason}")
+                    continue
+                try:
+                    data = _read_params_file(found.path, found.content)
+                except UnreadableDocument as error:
+                    self._note(rev, f"{found.path} at {where(rev)} cannot be read: {error}")
+                    continue
+                if isinstance(data, Mapping):
+                    result[found.path] = _tracked(flatten_params(data), keys)
         return result
 
     def _params_keys(self, rev: Revision) -> dict[str, frozenset[str] | None]:

@@ -65,14 +65,6 @@ VARS_PARAMS = (
     "params files named in dvc.yaml `vars:` are not read as params "
     "(snapshot.RevisionReader._params_files ignores `vars:`)"
 )
-DVC_TRACKED_PARAMS = (
-    "a DVC-tracked params file is read only from git or the workspace, never through its "
-    ".dvc file from the DVC cache or remote (snapshot.RevisionReader.params uses read_file)"
-)
-PARAMS_FOLDER = (
-    "a params entry naming a folder (DVC reads each file in it) is not read "
-    "(snapshot.RevisionReader.params reads files only)"
-)
 HISTORY_TOP_LEVEL_CACHED = (
     "mlci history reads top-level metrics from git only (history.metrics_files marks them "
     "not cached); a DVC-tracked one (a .dvc file) is never read from the cache or remote"
@@ -836,13 +828,11 @@ def cached_params(template: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return project
 
 
-@gap(PARAMS_FOLDER)
 def test_cached_params(cached_params: Project) -> None:
     """DVC's test: the workspace (whose files are there; the cache is empty)."""
     check_params_diff(cached_params, "HEAD~1")
 
 
-@gap(f"{DVC_TRACKED_PARAMS}; {PARAMS_FOLDER}")
 def test_cached_params_committed(cached_params: Project) -> None:
     """The commit: DVC reads both files from the remote."""
     check_params_diff(cached_params, "HEAD~1", "HEAD")
@@ -1045,7 +1035,6 @@ def test_only_the_keys_stages_track_in_other_params_files(project: Project) -> N
     check_params_diff(project, "HEAD")
 
 
-@gap(DVC_TRACKED_PARAMS)
 def test_a_dvc_tracked_params_file(project: Project) -> None:
     project.gen({"hp.yaml": "lr: 0.1\n"})
     project.dvc_add_by_hand("hp.yaml")

@@ -359,3 +359,34 @@ def test_a_params_py_of_bulk_data_is_refused_before_it_is_parsed(
     snapshot = reader.snapshot(sha, "HEAD")
     assert snapshot.params == {}
     assert any("cap of 100,000 Python tokens" in note for note in snapshot.notes)
+
+
+def test_dvc_tracked_params_come_from_the_cache_and_folders_give_each_file(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    cache = repo.root / ".dvc" / "cache"
+    hp = put_object(cache, b"lr: 0.1\nunused: 1\n")
+    a, b = put_object(cache, b"depth: 2\n"), put_object(cache, b"width: 8\n")
+    listing = json.dumps([{"md5": a, "relpath": "a.yaml"}, {"md5": b, "relpath": "sub/b.yaml"}])
+    folder = md5(listing.encode())  # DVC keeps a folder's listing as <md5>.dir
+    (cache / "files" / "md5" / folder[:2] / f"{folder[2:]}.dir").parent.mkdir(exist_ok=True)
+    (cache / "files" / "md5" / folder[:2] / f"{folder[2:]}.dir").write_text(listing)
+    stages = "stages:\n  s:\n    cmd: x\n    params: [{hp.yaml: [lr]}, {conf: []}]\n"
+    sha = repo.commit(
+        {
+            "dvc.yaml": stages,
+            "hp.yaml.dvc": f"outs:\n- md5: {hp}\n  hash: md5\n  path: hp.yaml\n",
+            "conf.dvc": f"outs:\n- md5: {folder}.dir\n  hash: md5\n  path: conf\n",
+            ".gitignore": "/hp.yaml\n/conf\n",
+        }
+    )
+    assert reader.params(sha) == {
+        "hp.yaml": {"lr": 0.1},
+        "conf/a.yaml": {"depth": 2},
+        "conf/sub/b.yaml": {"width": 8},
+    }
+    (cache / "files" / "md5" / hp[:2] / hp[2:]).unlink()
+    with GitObjects(repo.root) as objects:
+        snapshot = RevisionReader(repo.root, objects).snapshot(sha, "HEAD")
+    assert set(snapshot.params) == {"conf/a.yaml", "conf/sub/b.yaml"}
+    assert any(n.startswith("hp.yaml is a DVC output") and "dvc pull" in n for n in snapshot.notes)
