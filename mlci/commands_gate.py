@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mlci import gates_format
-from mlci.commands_diff import DEFAULT_SPEC, choose_base, label
+from mlci.commands_diff import DEFAULT_SPEC, choose_base, find_project, resolve
 from mlci.diff import Comparison, compare
 from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from mlci.gates import GateReport, ReproducedCheck, check_reproduced, evaluate
@@ -30,10 +30,9 @@ from mlci.spec_sync import require_in_sync
 
 
 def gate(args: argparse.Namespace) -> int:
-    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
-    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
-    if toplevel(root) is None:
-        raise UsageError(f"{root} is not in a git repository: mlci gate compares git revisions")
+    # Found as `mlci diff` finds it: the same project from any folder of it.
+    paths = find_project(args.spec, "mlci gate compares git revisions")
+    root, spec_path = paths.root, paths.spec
     if not spec_path.is_file():
         raise UsageError(f"{spec_path}: file not found: mlci gate applies the gates: of mlci.yaml")
     project = load_project(spec_path)  # a SpecError here is exit 2, never a failed gate
@@ -69,11 +68,7 @@ def assess(
     judges itself. `spec` is the change's own spec, which says where to read its results.
     """
     base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
-    target = (
-        (resolve_revision(root, target_revision), label(target_revision))
-        if target_revision
-        else None
-    )
+    target = resolve(root, target_revision) if target_revision else None
     reproduced = None
     with GitObjects(root) as objects:
         judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 from mlci.bounded_load import MAX_BYTES
-from mlci.commands_diff import main_commit
+from mlci.commands_diff import find_project, main_commit
 from mlci.commands_gate import assess
 from mlci.errors import EXIT_OK, UsageError
 from mlci.files import ReadRefused, read_confined
-from mlci.git import toplevel
 from mlci.gitbatch import GitObjects
 from mlci.history import History, MetricColumn, read_history
 from mlci.report import build_report, render_json, render_markdown
@@ -25,15 +24,12 @@ from mlci.spec.load import load_project
 from mlci.spec.model import Spec
 from mlci.spec.paths import normalise
 
-DEFAULT_SPEC = Path("mlci.yaml")
 TREND_COMMITS = 30
 
 
 def report(args: argparse.Namespace) -> int:
-    spec_path = args.spec if args.spec is not None else DEFAULT_SPEC
-    root = spec_path.resolve().parent if args.spec is not None else Path.cwd()
-    if toplevel(root) is None:
-        raise UsageError(f"{root} is not in a git repository: mlci report compares revisions")
+    paths = find_project(args.spec, "mlci report compares revisions")
+    root, spec_path = paths.root, paths.spec
     project = load_project(spec_path)
     spec = project.spec
     comparison, gates = assess(

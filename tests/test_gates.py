@@ -736,3 +736,18 @@ def test_nan_and_infinities_never_pass_as_improved(value: float, rule: GateRule)
     (result,) = evaluate([rule], comparison, None).results
     assert result.verdict == "fail"
     assert "not a finite number" in result.reason
+
+
+@pytest.mark.slow
+def test_gate_and_report_find_the_project_from_a_subfolder(origin: Repo, tmp_path: Path) -> None:
+    """As `mlci diff` does (and DVC): the same project, and the same verdict, from any
+    folder of it."""
+    clone = ci_checkout(origin, "regress", tmp_path)
+    dvc(clone.root, "repro", "-q")
+    (clone.root / "notes").mkdir()
+    at_root = clone.mlci_process("gate", "--format", "json")
+    inside = clone.mlci_process("-C", "notes", "gate", "--format", "json")
+    assert (inside.code, inside.out) == (at_root.code, at_root.out) == (1, at_root.out)
+    report = clone.mlci_process("-C", "notes", "report", "--format", "json")
+    assert report.code == 0, report.err
+    assert json.loads(report.out)["verdict"]["status"] == "failed"
