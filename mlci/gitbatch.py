@@ -2,20 +2,35 @@
 
 Reading metrics along 300 commits with one `git show` each costs 300 process starts; one
 batch process answers the same questions in a few milliseconds.
+
+Trees are read through the same process (GitTrees): a revision's files are found by walking
+its trees from the root, each tree read once by its id and remembered, so that commits after
+the first cost only the trees they changed (and a file's blob id says whether its content
+changed, before it is read).
 """
 
 from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Generic, TypeVar
 
 from mlci.errors import UsageError
 
 _CHUNK = 1 << 20
+# Requests up to this size are written before reading, without a writer thread: a pipe holds
+# 64 KiB, so git can never be waiting on us to read while we wait on it to read.
+_DIRECT_WRITE = 16 << 10
+TREE_MODE = "40000"
+LINK_MODE = "120000"
+GITLINK_MODE = "160000"  # a submodule: a commit of another repository, not a tree here
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,13 @@ class Oversized:
     """A blob larger than the reader asked for: its content was skipped, never held."""
 
     size: int
+
+
+@dataclass(frozen=True)
+class GitObject:
+    oid: str
+    kind: str  # blob, tree
+    content: bytes | Oversized
 
 
 class GitObjects:
@@ -63,17 +85,41 @@ class GitObjects:
         """Like read_many, but a blob over `max_bytes` is skipped: a commit may hold a file
         of gigabytes under a name mlci reads (`metrics.json`), and only its size is kept."""
         lines = [self._request(revision, path) for revision, path in requests]
+        found = self._ask(lines, max_bytes, kinds=(b"blob",))
+        return [item.content if item is not None else None for item in found]
+
+    def read_objects(
+        self, names: Sequence[str], max_bytes: int | None, kinds: tuple[bytes, ...] = (b"tree",)
+    ) -> list[GitObject | None]:
+        """Objects by name (an id, or `rev:path` relative to the work tree's top, with no
+        project prefix), in order; None where the object is missing or of another kind."""
+        lines = [self._line(name) for name in names]
+        return self._ask(lines, max_bytes, kinds=kinds)
+
+    def root_tree(self, revision: str) -> str:
+        """The name of the project folder's tree at `revision`, for read_objects."""
+        return f"{revision}:{self._prefix}"
+
+    def _ask(
+        self, lines: list[bytes], max_bytes: int | None, kinds: tuple[bytes, ...]
+    ) -> list[GitObject | None]:
+        if sum(map(len, lines)) <= _DIRECT_WRITE:
+            self._write(lines)
+            return [self._response(max_bytes, kinds) for _ in lines]
         # Write from a thread: git answers while we ask, and a full pipe would block both.
         writer = threading.Thread(target=self._write, args=(lines,), daemon=True)
         writer.start()
-        results = [self._response(max_bytes) for _ in lines]
+        results = [self._response(max_bytes, kinds) for _ in lines]
         writer.join()
         return results
 
     def _request(self, revision: str, path: str) -> bytes:
-        if "\n" in revision or "\n" in path:
+        return self._line(f"{revision}:{self._prefix}{path}")
+
+    def _line(self, name: str) -> bytes:
+        if "\n" in name:
             raise UsageError("revisions and paths cannot contain line breaks")
-        return f"{revision}:{self._prefix}{path}\n".encode()
+        return f"{name}\n".encode()
 
     def _write(self, lines: Iterable[bytes]) -> None:
         assert self._process.stdin is not None
@@ -81,24 +127,24 @@ class GitObjects:
             self._process.stdin.write(line)
         self._process.stdin.flush()
 
-    def _response(self, max_bytes: int | None) -> bytes | Oversized | None:
+    def _response(self, max_bytes: int | None, kinds: tuple[bytes, ...]) -> GitObject | None:
         assert self._process.stdout is not None
         header = self._process.stdout.readline()
         if not header:
             raise UsageError("git cat-file stopped unexpectedly")
         parts = header.split()
-        if len(parts) != 3 or parts[1] != b"blob":
+        if len(parts) != 3 or parts[1] not in kinds:
             # "<name> missing", "<name> ambiguous", or a tree/commit where a file was asked.
             if len(parts) == 3:
                 self._skip(int(parts[2]) + 1)
             return None
-        size = int(parts[2])
+        oid, kind, size = parts[0].decode(), parts[1].decode(), int(parts[2])
         if max_bytes is not None and size > max_bytes:
             self._skip(size + 1)
-            return Oversized(size)
+            return GitObject(oid, kind, Oversized(size))
         content = self._process.stdout.read(size)
         self._process.stdout.read(1)  # the newline after each object
-        return content
+        return GitObject(oid, kind, content)
 
     def _skip(self, size: int) -> None:
         """Read past `size` bytes in chunks, so a huge object never sits in memory whole."""
@@ -124,3 +170,215 @@ class GitObjects:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# --- trees ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One name in a git tree: its mode (`40000` a folder, `120000` a link) and object id."""
+
+    mode: str
+    oid: str
+
+    @property
+    def is_tree(self) -> bool:
+        return self.mode == TREE_MODE
+
+    @property
+    def is_link(self) -> bool:
+        return self.mode == LINK_MODE
+
+
+Tree = dict[str, TreeEntry]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a path names in a revision: its entry, or the link on its way (`link`), or
+    nothing (both None)."""
+
+    entry: TreeEntry | None = None
+    link: str | None = None
+    """`path` or the folder of it that is a symbolic link committed to git."""
+
+
+class Bounded(Generic[K, V]):
+    """A mapping that forgets its least recently used items beyond `capacity` in weight."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._weight = 0
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: K, value: V, weight: int = 1) -> None:
+        if key in self._items:
+            self._weight -= self._items.pop(key)[1]
+        self._items[key] = (value, weight)
+        self._weight += weight
+        while self._weight > self.capacity and len(self._items) > 1:
+            self._weight -= self._items.popitem(last=False)[1][1]
+
+
+# Folders DVC never looks into for its files (dvc/ignore.py's defaults).
+SKIPPED_FOLDERS = frozenset({".git", ".hg", ".dvc"})
+
+
+class GitTrees:
+    """The trees of revisions, read by id through GitObjects and remembered (within a bound
+    of entries: a long history holds many trees, most of them shared between commits)."""
+
+    def __init__(self, objects: GitObjects, capacity: int = 500_000) -> None:
+        self._objects = objects
+        self._trees: Bounded[str, Tree] = Bounded(capacity)
+        self._roots: Bounded[str, str] = Bounded(4096)
+        self._dvc_files: Bounded[str, tuple[str, ...]] = Bounded(capacity)
+
+    def root(self, revision: str) -> str | None:
+        """The id of the project folder's tree at `revision` (None: no such folder there)."""
+        found = self._roots.get(revision)
+        if found is None:
+            (tree,) = self._objects.read_objects([self._objects.root_tree(revision)], None)
+            found = ""  # remembered as "": no tree there
+            if tree is not None and isinstance(tree.content, bytes):
+                found = tree.oid
+                if self._trees.get(found) is None:
+                    self._put(found, tree.content)
+            self._roots.put(revision, found)
+        return found or None
+
+    def tree(self, oid: str) -> Tree:
+        found = self._trees.get(oid)
+        if found is None:
+            self.prefetch([oid])
+            found = self._trees.get(oid)
+        return found or {}
+
+    def prefetch(self, oids: Iterable[str]) -> None:
+        """Read the trees not remembered yet, in one batch."""
+        wanted = [oid for oid in dict.fromkeys(oids) if self._trees.get(oid) is None]
+        for oid, found in zip(wanted, self._objects.read_objects(wanted, None), strict=True):
+            content = found.content if found is not None else b""
+            self._put(oid, content if isinstance(content, bytes) else b"")
+
+    def _put(self, oid: str, content: bytes) -> None:
+        tree = parse_tree(content, len(oid) // 2)
+        self._trees.put(oid, tree, len(tree) + 1)
+
+    def find(self, revision: str, path: str) -> Found:
+        """The entry `path` names at `revision`, walking its folders from the root."""
+        oid = self.root(revision)
+        parts = path.split("/")
+        for index, part in enumerate(parts):
+            if oid is None:
+                return Found()
+            entry = self.tree(oid).get(part)
+            if entry is None:
+                return Found()
+            if entry.is_link:
+                return Found(link="/".join(parts[: index + 1]))
+            if index == len(parts) - 1:
+                return Found(entry)
+            oid = entry.oid if entry.is_tree else None
+        return Found()
+
+    def files(self, oid: str) -> Iterator[tuple[str, TreeEntry]]:
+        """Every file below the tree `oid` (links included, folders not), as (relative path,
+        entry), reading each level of folders in one batch."""
+        level = [("", oid)]
+        while level:
+            self.prefetch(tree for _, tree in level)
+            below: list[tuple[str, str]] = []
+            for prefix, tree in level:
+                for name, entry in sorted(self.tree(tree).items()):
+                    if entry.is_tree:
+                        below.append((f"{prefix}{name}/", entry.oid))
+                    elif entry.mode != GITLINK_MODE:
+                        yield f"{prefix}{name}", entry
+            level = below
+
+    def dvc_files(self, oid: str) -> tuple[str, ...]:
+        """The paths below the tree `oid` where DVC looks for its files: every `dvc.yaml` and
+        `*.dvc` file, except inside .git/.hg/.dvc folders and DVC subrepos (folders that
+        hold a .dvc folder of their own). Worked out once per tree id: a commit that
+        changes one folder costs the trees on its way to the root, not the whole tree."""
+        if (known := self._dvc_files.get(oid)) is not None:
+            return known
+        self._read_unknown(oid)
+        # Post-order over the trees not worked out yet, without recursion (a pull request
+        # chooses how deep its folders go).
+        stack: list[tuple[str, bool]] = [(oid, False)]
+        while stack:
+            tree, children_done = stack.pop()
+            if self._dvc_files.get(tree) is not None:
+                continue
+            folders = self._searched_folders(tree)
+            if not children_done:
+                stack.append((tree, True))
+                stack.extend((child, False) for _, child in folders)
+                continue
+            found = [
+                name
+                for name, entry in self.tree(tree).items()
+                if not entry.is_tree and (name == "dvc.yaml" or name.endswith(".dvc"))
+            ]
+            for name, child in folders:
+                found.extend(f"{name}/{path}" for path in self._dvc_files.get(child) or ())
+            self._dvc_files.put(tree, tuple(sorted(found)), len(found) + 1)
+        return self._dvc_files.get(oid) or ()
+
+    def _searched_folders(self, tree: str) -> list[tuple[str, str]]:
+        """(name, id) of the folders of `tree` DVC searches: not skipped, not subrepos."""
+        return [
+            (name, entry.oid)
+            for name, entry in self.tree(tree).items()
+            if entry.is_tree
+            and name not in SKIPPED_FOLDERS
+            and not _holds_dvc_folder(self.tree(entry.oid))
+        ]
+
+    def _read_unknown(self, oid: str) -> None:
+        """Read, a level at a time, every tree below `oid` not worked out yet."""
+        level = [oid]
+        while level:
+            self.prefetch(level)
+            below: list[str] = []
+            for tree in level:
+                below.extend(
+                    entry.oid
+                    for name, entry in self.tree(tree).items()
+                    if entry.is_tree
+                    and name not in SKIPPED_FOLDERS
+                    and self._dvc_files.get(entry.oid) is None
+                )
+            level = below
+
+
+def _holds_dvc_folder(tree: Tree) -> bool:
+    entry = tree.get(".dvc")
+    return entry is not None and entry.is_tree
+
+
+def parse_tree(content: bytes, id_bytes: int) -> Tree:
+    """A git tree object's entries: `<mode> <name>\\0<id>` each, the id in `id_bytes` raw
+    bytes (20 for SHA-1 repositories, 32 for SHA-256). Names are read as UTF-8, an
+    undecodable byte replaced (they are only compared with names read the same way)."""
+    entries: Tree = {}
+    position, end = 0, len(content)
+    while position < end:
+        space = content.index(b" ", position)
+        nul = content.index(b"\0", space)
+        mode = content[position:space].decode()
+        name = content[space + 1 : nul].decode("utf-8", errors="replace")
+        oid = content[nul + 1 : nul + 1 + id_bytes].hex()
+        entries[name] = TreeEntry(mode, oid)
+        position = nul + 1 + id_bytes
+    return entries

@@ -30,10 +30,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.bounded_load import MAX_BYTES, UnreadableDocument, load_json, too_large
-from mlci.dvcfile import NotAMapping, is_syntax_error, read_document, read_python_params
+from mlci.dvcfile import (
+    NotAMapping,
+    TemplateError,
+    is_syntax_error,
+    read_document,
+    read_python_params,
+    resolve_pipeline,
+)
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_confined, read_regular
-from mlci.gitbatch import GitObjects, Oversized
+from mlci.gitbatch import (
+    GITLINK_MODE,
+    SKIPPED_FOLDERS,
+    TREE_MODE,
+    Bounded,
+    GitObjects,
+    GitTrees,
+    Oversized,
+)
 from mlci.metrics_format import MetricsFormatError, Value, parse_metrics, read_structured
 from mlci.spec.paths import normalise
 
@@ -46,7 +61,10 @@ OUTPUT_SECTIONS = ("outs", "metrics", "plots")
 OBJECT_NAME = re.compile(r"[0-9a-f]{32}(\.dir)?")
 FILE_OBJECT_NAME = re.compile(r"[0-9a-f]{32}")
 DEFAULT_PARAMS = "params.yaml"
-GIT_LINK_MODE = "120000"
+# What is remembered across revisions, by git blob id: the bytes of small files, and what a
+# file parses to (a dvc.yaml, a metrics file), so that commits sharing a file parse it once.
+BLOB_CACHE_BYTES = 32 << 20
+PARSED_CACHE_ENTRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,12 @@ class _Found:
     content: bytes | _Refused  # refused: there, but not read
     source: str  # workspace, git, cache or remote
     md5: str | None = None  # a DVC object's
+    oid: str | None = None  # a git blob's
+
+    @property
+    def content_id(self) -> str | None:
+        """What names this content wherever it is read: the blob's id, the object's md5."""
+        return self.oid or (f"md5:{self.md5}" if self.md5 else None)
 
 
 @dataclass(frozen=True)
@@ -157,20 +181,79 @@ class _Out:
     info: OutputInfo
 
 
+@dataclass(frozen=True)
+class _Stage:
+    """A stage of some dvc.yaml, resolved (`${...}`, foreach, matrix)."""
+
+    name: str
+    """Its name as DVC addresses it: `train`, `build@a`; `sub/dvc.yaml:train` below the root."""
+    wdir: str
+    """The repository path of the folder its paths are relative to."""
+    data: Mapping[str, Any]
+    tracked: Mapping[str, Mapping[str, Any]]
+    """Vars file (repository path) -> {dotted key: value} the stage interpolates."""
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """One dvc.yaml of the repository, with the dvc.lock beside it."""
+
+    path: str
+    folder: str
+    stages: Mapping[str, _Stage]
+    """By the stage's name in this file (`train`, `build@a`)."""
+    lock: Mapping[str, Mapping[str, Any]]
+    """dvc.lock's stages, by their name in this file."""
+    metrics: list[Any]
+    params: list[Any]
+    has_lock: bool
+
+    def address(self, name: str) -> str:
+        """DVC's name for a stage of this file: `name` at the root, else `path:name`."""
+        return name if self.folder == "." else f"{self.path}:{name}"
+
+
+@dataclass
+class _AtRevision:
+    """What the reader worked out for one revision (dropped by `forget`)."""
+
+    files: dict[str, bytes | _Refused | None] = field(default_factory=dict)
+    documents: dict[str, dict[str, Any] | BrokenPipelineFile | None] = field(default_factory=dict)
+    notes: dict[str, None] = field(default_factory=dict)  # an ordered set: notes are many
+    listing: list[str] | None = None
+    pipelines: list[_Pipeline] | None = None
+    stages: dict[str, _Stage] | None = None
+    outs: dict[str, _Out] | None = None
+    metrics: dict[str, MetricsRead] | None = None
+    params_keys: dict[str, frozenset[str] | None] | None = None
+
+
 class RevisionReader:
-    """Reads revisions of the DVC project at `root` (a folder of a git work tree)."""
+    """Reads revisions of the DVC project at `root` (a folder of a git work tree).
+
+    What is read at a revision is kept until `forget(rev)`; what a blob or a DVC object
+    parses to is kept by its id (within bounds), so that a history of commits that share
+    their dvc.yaml parses it once.
+    """
 
     def __init__(self, root: Path, objects: GitObjects) -> None:
         self.root = root
         self._objects = objects
-        self._files: dict[tuple[Revision, str], bytes | _Refused | None] = {}
-        self._listings: dict[Revision, tuple[list[str], frozenset[str]]] = {}
+        self._trees = GitTrees(objects)
+        self._at: dict[Revision, _AtRevision] = {}
         self._stores: list[tuple[str, Path]] | None = None
-        self._notes: dict[Revision, dict[str, None]] = {}  # an ordered set: notes are many
-        self._documents: dict[tuple[Revision, str], dict[str, Any] | BrokenPipelineFile | None] = {}
-        self._outs_at: dict[Revision, dict[str, _Out]] = {}
-        self._stages_at: dict[Revision, dict[str, dict[str, Any]]] = {}
-        self._metrics_at: dict[Revision, dict[str, MetricsRead]] = {}
+        self._blobs: Bounded[str, bytes | _Refused] = Bounded(BLOB_CACHE_BYTES)
+        self._parsed: Bounded[tuple[str, ...], Any] = Bounded(PARSED_CACHE_ENTRIES)
+
+    def _state(self, rev: Revision) -> _AtRevision:
+        state = self._at.get(rev)
+        if state is None:
+            state = self._at[rev] = _AtRevision()
+        return state
+
+    def forget(self, rev: Revision) -> None:
+        """Drop what was read at `rev` (a history reads each commit once)."""
+        self._at.pop(rev, None)
 
     # --- files --------------------------------------------------------------------------
 
@@ -181,9 +264,10 @@ class RevisionReader:
         return found if isinstance(found, bytes) else None
 
     def _lookup(self, rev: Revision, path: str) -> bytes | _Refused | None:
-        if (rev, path) not in self._files:
-            self._files[rev, path] = self._read_file(rev, path)
-        return self._files[rev, path]
+        files = self._state(rev).files
+        if path not in files:
+            files[path] = self._read_file(rev, path)
+        return files[path]
 
     def _read_file(self, rev: Revision, path: str) -> bytes | _Refused | None:
         if rev is None:
@@ -191,42 +275,56 @@ class RevisionReader:
                 return read_confined(self.root, path, stores=[p for _, p in self.stores()])
             except ReadRefused as error:
                 return _Refused(str(error))
-        if (link := self._committed_link(rev, path)) is not None:
+        found = self._trees.find(rev, path)
+        if found.link is not None:
             # git stores a link as a blob holding its target: read, it would be parsed as
             # the file; followed, it would lead anywhere on this machine. Neither is done.
-            where_link = "is" if link == path else f"lies in {link}, which is"
+            where_link = "is" if found.link == path else f"lies in {found.link}, which is"
             return _Refused(f"{where_link} a symbolic link committed to git; not followed")
-        (found,) = self._objects.read_bounded([(rev, path)], MAX_BYTES)
-        return _Refused(too_large(found.size)) if isinstance(found, Oversized) else found
-
-    def _committed_link(self, rev: str, path: str) -> str | None:
-        """`path`, or the folder of it, that is a symbolic link in `rev`'s tree."""
-        links = self._listing(rev)[1]
-        if not links:
+        if found.entry is None or found.entry.mode in (TREE_MODE, GITLINK_MODE):
             return None
-        parts = path.split("/")
-        return next(
-            (link for end in range(1, len(parts) + 1) if (link := "/".join(parts[:end])) in links),
-            None,
-        )
+        return self._blob(found.entry.oid)
+
+    def _blob(self, oid: str) -> bytes | _Refused | None:
+        known = self._blobs.get(oid)
+        if known is not None:
+            return known
+        (found,) = self._objects.read_objects([oid], MAX_BYTES, kinds=(b"blob",))
+        if found is None:
+            return None
+        content = found.content
+        blob = _Refused(too_large(content.size)) if isinstance(content, Oversized) else content
+        self._blobs.put(oid, blob, len(blob) if isinstance(blob, bytes) else 1)
+        return blob
+
+    def _blob_id(self, rev: Revision, path: str) -> str | None:
+        """The git blob id of the file at `path` in commit `rev` (None for the workspace):
+        what its parsed content is remembered by."""
+        if rev is None:
+            return None
+        entry = self._trees.find(rev, path).entry
+        return entry.oid if entry is not None and not entry.is_tree else None
 
     def listing(self, rev: Revision) -> list[str]:
         """Every file at `rev`: git's tree, or for the workspace what git does not ignore."""
-        return self._listing(rev)[0]
-
-    def _listing(self, rev: Revision) -> tuple[list[str], frozenset[str]]:
-        if rev not in self._listings:
-            self._listings[rev] = _list_files(self.root, rev)
-        return self._listings[rev]
+        state = self._state(rev)
+        if state.listing is None:
+            if rev is None:
+                state.listing = _workspace_files(self.root)
+            else:
+                root = self._trees.root(rev)
+                state.listing = sorted(p for p, _ in self._trees.files(root)) if root else []
+        return state.listing
 
     def _document(self, rev: Revision, path: str) -> dict[str, Any] | None:
         """A DVC file at `rev` as plain data; None when absent or refused (with a note).
 
         Raises BrokenPipelineFile for a dvc.yaml or dvc.lock that is not valid YAML.
         """
-        if (rev, path) not in self._documents:
-            self._documents[rev, path] = self._parse_document(rev, path)
-        found = self._documents[rev, path]
+        documents = self._state(rev).documents
+        if path not in documents:
+            documents[path] = self._parse_document(rev, path)
+        found = documents[path]
         if isinstance(found, BrokenPipelineFile):
             raise found
         return found
@@ -240,73 +338,164 @@ class RevisionReader:
             return None
         if found is None:
             return None
-        try:
-            return read_document(found.decode("utf-8", errors="replace"))
-        except UnreadableDocument as error:
-            if _is_pipeline_file(path) and isinstance(error, NotAMapping) and error.empty:
-                return {}  # DVC reads an empty dvc.yaml as a pipeline of nothing
-            if _is_pipeline_file(path) and is_syntax_error(error):
-                return BrokenPipelineFile(rev, path, error)
-            # What mlci's caps refuse (an alias bomb, a huge file) is named, not fatal: the
-            # revision reads as one without that file.
-            self._note(rev, f"{path} at {where(rev)} cannot be read: {error}; ignored")
-            return None
+        oid = self._blob_id(rev, path)
+        parsed = self._parsed.get(("document", oid)) if oid is not None else None
+        if parsed is None:
+            try:
+                parsed = read_document(found.decode("utf-8", errors="replace"))
+            except UnreadableDocument as error:
+                parsed = error
+            if oid is not None:
+                self._parsed.put(("document", oid), parsed)
+        if not isinstance(parsed, UnreadableDocument):
+            return parsed
+        if _is_pipeline_file(path) and isinstance(parsed, NotAMapping) and parsed.empty:
+            return {}  # DVC reads an empty dvc.yaml as a pipeline of nothing
+        if _is_pipeline_file(path) and is_syntax_error(parsed):
+            return BrokenPipelineFile(rev, path, parsed)
+        # What mlci's caps refuse (an alias bomb, a huge file) is named, not fatal: the
+        # revision reads as one without that file.
+        self._note(rev, f"{path} at {where(rev)} cannot be read: {parsed}; ignored")
+        return None
 
     def _note(self, rev: Revision, text: str) -> None:
-        self._notes.setdefault(rev, {})[text] = None
+        self._state(rev).notes[text] = None
 
     # --- dvc.yaml and dvc.lock ----------------------------------------------------------
 
     def dvc_yaml(self, rev: Revision) -> dict[str, Any] | None:
+        """The root dvc.yaml (pipelines below the root: `pipelines`)."""
         return self._document(rev, "dvc.yaml")
 
     def dvc_lock(self, rev: Revision) -> dict[str, Any] | None:
         return self._document(rev, "dvc.lock")
 
-    def _stages(self, rev: Revision) -> dict[str, dict[str, Any]]:
-        """dvc.yaml's stages that can be read as written (not foreach/matrix templates)."""
-        # Asked once per stage of dvc.lock: worked out once, or 10,000 stages cost 10^8 steps.
-        if rev not in self._stages_at:
-            self._stages_at[rev] = self._readable_stages(rev)
-        return self._stages_at[rev]
+    def has_pipeline(self, rev: Revision) -> bool:
+        """Does `rev` hold a readable dvc.yaml, at the root or below?"""
+        return bool(self._pipelines(rev))
 
-    def _readable_stages(self, rev: Revision) -> dict[str, dict[str, Any]]:
-        stages = (self.dvc_yaml(rev) or {}).get("stages")
-        found: dict[str, dict[str, Any]] = {}
-        for name, stage in (stages if isinstance(stages, dict) else {}).items():
-            if not isinstance(stage, dict):
-                continue
-            if "foreach" in stage or "matrix" in stage:
-                # Their paths hold ${...} that only DVC's templating resolves.
-                self._note(
-                    rev,
-                    f"stage {name!r} is a foreach/matrix template: its metrics "
-                    "files are not read (its outputs are, from dvc.lock)",
-                )
-                continue
-            found[str(name)] = stage
-        return found
+    def _dvc_paths(self, rev: Revision) -> list[str]:
+        """Where DVC looks for its files at `rev`: every dvc.yaml and .dvc file outside
+        .git/.dvc folders and DVC subrepos (folders with a .dvc folder of their own)."""
+        if rev is None:
+            return _dvc_paths(self.listing(None))
+        root = self._trees.root(rev)
+        return list(self._trees.dvc_files(root)) if root else []
+
+    def _pipelines(self, rev: Revision) -> list[_Pipeline]:
+        """Every dvc.yaml at `rev`, the root's first, each resolved; raises
+        BrokenPipelineFile when one of them (or its dvc.lock) is not YAML."""
+        state = self._state(rev)
+        if state.pipelines is None:
+            paths = [p for p in self._dvc_paths(rev) if p.rpartition("/")[2] == "dvc.yaml"]
+            if "dvc.yaml" not in paths:
+                paths.append("dvc.yaml")  # the workspace's, if git ignores it
+            found = []
+            for path in sorted(paths, key=lambda p: (p != "dvc.yaml", p)):
+                pipeline = self._pipeline(rev, path)
+                if pipeline is not None:
+                    found.append(pipeline)
+            state.pipelines = found
+        return state.pipelines
+
+    def _pipeline(self, rev: Revision, path: str) -> _Pipeline | None:
+        document = self._document(rev, path)
+        if document is None:
+            return None
+        folder = path.rpartition("/")[0] or "."
+        lock_path = "dvc.lock" if folder == "." else f"{folder}/dvc.lock"
+        lock = self._document(rev, lock_path)
+        content = self._lookup(rev, path)
+        templated = isinstance(content, bytes) and b"${" in content
+
+        def load(relative: str) -> Mapping[str, Any] | None:
+            return self._vars_file(rev, normalise(folder, relative))
+
+        resolved = resolve_pipeline(document, load, templated=templated)
+        for problem in resolved.problems:
+            self._note(rev, f"{path} at {where(rev)}: {problem}")
+        stages = {}
+        for name, stage in resolved.stages.items():
+            wdir = normalise(folder, stage.wdir) or folder
+            tracked = {
+                repo_path: values
+                for file, values in stage.tracked.items()
+                if (repo_path := normalise(folder, file)) is not None
+            }
+            stages[name] = _Stage(
+                name if folder == "." else f"{path}:{name}", wdir, stage.data, tracked
+            )
+        return _Pipeline(
+            path=path,
+            folder=folder,
+            stages=stages,
+            lock=_lock_stages(lock),
+            metrics=resolved.metrics,
+            params=resolved.params,
+            has_lock=lock is not None,
+        )
+
+    def _vars_file(self, rev: Revision, path: str | None) -> Mapping[str, Any] | None:
+        """A file dvc.yaml's `vars:` names (or params.yaml), read as DVC reads it from git
+        or the workspace (never from the DVC cache); raises TemplateError."""
+        if path is None:
+            raise TemplateError("it lies outside the repository")
+        content = self._lookup(rev, path)
+        if content is None:
+            return None
+        if isinstance(content, _Refused):
+            raise TemplateError(f"{path} {content.reason}")
+        try:
+            data = self._parsed_params(_Found(path, content, "", oid=self._blob_id(rev, path)))
+        except UnreadableDocument as error:
+            raise TemplateError(f"{path} cannot be read: {error}") from None
+        if not isinstance(data, Mapping):
+            raise TemplateError(f"{path} holds {type(data).__name__}, not a mapping")
+        return data
+
+    def _parsed_params(self, found: _Found) -> Any:
+        """A params file's data (by its suffix), parsed once per blob or DVC object; raises
+        UnreadableDocument."""
+        assert isinstance(found.content, bytes)
+        key = ("params", found.content_id or "", _suffix(found.path))
+        parsed = self._parsed.get(key) if found.content_id else None
+        if parsed is None:
+            try:
+                parsed = _read_params_file(found.path, found.content)
+            except UnreadableDocument as error:
+                parsed = error
+            if found.content_id:
+                self._parsed.put(key, parsed)
+        if isinstance(parsed, UnreadableDocument):
+            raise parsed
+        return parsed
+
+    def _stages(self, rev: Revision) -> dict[str, _Stage]:
+        """Every resolved stage of every dvc.yaml at `rev`, by DVC's address."""
+        # Asked once per stage of dvc.lock: worked out once, or 10,000 stages cost 10^8 steps.
+        state = self._state(rev)
+        if state.stages is None:
+            state.stages = {
+                stage.name: stage
+                for pipeline in self._pipelines(rev)
+                for stage in pipeline.stages.values()
+            }
+        return state.stages
 
     def metrics_files(self, rev: Revision) -> list[MetricsFile]:
-        """The metrics files `rev`'s dvc.yaml declares: stage `metrics:` and top-level ones."""
+        """The metrics files `rev`'s dvc.yaml files declare: stage `metrics:` and top-level
+        ones (relative to their dvc.yaml's folder)."""
         found: dict[str, MetricsFile] = {}
         for stage in self._stages(rev).values():
-            wdir = str(stage.get("wdir", "."))
-            for raw, options in _entries(stage.get("metrics")):
-                if (path := self._path(rev, wdir, raw)) is not None:
+            for raw, options in _entries(stage.data.get("metrics")):
+                if (path := normalise(stage.wdir, raw)) is not None:
                     found[path] = MetricsFile(path, options.get("cache", True) is not False)
-        top = (self.dvc_yaml(rev) or {}).get("metrics")
-        for raw in top if isinstance(top, list) else ():
-            path = self._path(rev, ".", raw) if isinstance(raw, str) else None
-            if path is not None and path not in found:
-                found[path] = MetricsFile(path, self._is_cached(rev, path))
+        for pipeline in self._pipelines(rev):
+            for raw in pipeline.metrics:
+                path = normalise(pipeline.folder, raw) if isinstance(raw, str) else None
+                if path is not None and path not in found:
+                    found[path] = MetricsFile(path, self._is_cached(rev, path))
         return list(found.values())
-
-    def _path(self, rev: Revision, wdir: str, raw: str) -> str | None:
-        if "${" in raw or "${" in wdir:
-            self._note(rev, f"{raw!r} uses DVC templating (${{...}}); it is not read")
-            return None
-        return normalise(wdir, raw)
 
     def _is_cached(self, rev: Revision, path: str) -> bool:
         out = self._owner(rev, path)
@@ -315,32 +504,29 @@ class RevisionReader:
     # --- outputs ------------------------------------------------------------------------
 
     def _outs(self, rev: Revision) -> dict[str, _Out]:
-        """Outputs of dvc.lock and of every .dvc file at `rev`, by repository path."""
-        if rev not in self._outs_at:
+        """Outputs of every dvc.lock and of every .dvc file at `rev`, by repository path."""
+        state = self._state(rev)
+        if state.outs is None:
             outs = self._lock_outs(rev)
-            for dvc_file in self._dvc_files(rev):
-                outs.update(self._dvc_file_outs(rev, dvc_file))
-            self._outs_at[rev] = outs
-        return self._outs_at[rev]
+            for dvc_file in self._dvc_paths(rev):
+                if dvc_file.endswith(".dvc"):
+                    outs.update(self._dvc_file_outs(rev, dvc_file))
+            state.outs = outs
+        return state.outs
 
     def _lock_outs(self, rev: Revision) -> dict[str, _Out]:
         stages = self._stages(rev)
-        cached = _cache_flags(stages)
+        cached = _cache_flags(stages.values())
         outs: dict[str, _Out] = {}
-        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
-            wdir = str(stages.get(name.split("@")[0], {}).get("wdir", "."))
-            for entry in _list(locked.get("outs")):
-                out = _out(entry, wdir, name, cached)
-                if out is not None:
-                    outs[out.path] = out
+        for pipeline in self._pipelines(rev):
+            for name, locked in pipeline.lock.items():
+                stage = stages.get(pipeline.address(name))
+                wdir = stage.wdir if stage is not None else pipeline.folder
+                for entry in _list(locked.get("outs")):
+                    out = _out(entry, wdir, pipeline.address(name), cached)
+                    if out is not None:
+                        outs[out.path] = out
         return outs
-
-    def _dvc_files(self, rev: Revision) -> list[str]:
-        return [
-            name
-            for name in self.listing(rev)
-            if name.endswith(".dvc") and not name.startswith(".dvc/")
-        ]
 
     def _dvc_file_outs(self, rev: Revision, dvc_file: str) -> dict[str, _Out]:
         document = self._document(rev, dvc_file) or {}
@@ -372,7 +558,7 @@ class RevisionReader:
         `also` lets one side of a comparison be read at the files the other side declares:
         a file the base did not declare may still be there (committed, or a DVC output).
         """
-        if self.dvc_yaml(rev) is None:
+        if not self.has_pipeline(rev):
             message = f"no pipeline at {where(rev)}: there is no readable dvc.yaml"
             return {path: MetricsRead(path, "no-pipeline", message=message) for path in also}
         result = dict(self._declared_reads(rev))
@@ -394,13 +580,14 @@ class RevisionReader:
 
     def _declared_reads(self, rev: Revision) -> dict[str, MetricsRead]:
         """Each file the declared metrics paths name (a folder names each file in it)."""
-        if rev not in self._metrics_at:
+        state = self._state(rev)
+        if state.metrics is None:
             result: dict[str, MetricsRead] = {}
             for metrics_file in self.metrics_files(rev):
                 for read in self._read_declared(rev, metrics_file):
                     result.setdefault(read.path, read)
-            self._metrics_at[rev] = result
-        return self._metrics_at[rev]
+            state.metrics = result
+        return state.metrics
 
     def _read_declared(self, rev: Revision, metrics_file: MetricsFile) -> list[MetricsRead]:
         path = metrics_file.path
@@ -435,8 +622,20 @@ class RevisionReader:
                 message = f"{found.path} {found.content.reason}"
                 yield MetricsRead(found.path, "unreadable", message=message, source=found.source)
             else:
-                read = _parse(found.path, found.content, found.source)
-                yield replace(read, md5=found.md5) if found.md5 is not None else read
+                yield self._parsed_metrics(found)
+
+    def _parsed_metrics(self, found: _Found) -> MetricsRead:
+        """A metrics file read, parsed once per blob or DVC object."""
+        assert isinstance(found.content, bytes)
+        key = ("metrics", found.content_id or "", _suffix(found.path))
+        known = self._parsed.get(key) if found.content_id else None
+        if isinstance(known, MetricsRead) and known.path == found.path:
+            return replace(known, source=found.source)
+        read = _parse(found.path, found.content, found.source)
+        read = replace(read, md5=found.md5) if found.md5 is not None else read
+        if found.content_id:
+            self._parsed.put(key, read)
+        return read
 
     def _contents(self, rev: Revision, path: str) -> Iterator[_Found | MetricsRead]:
         """The bytes of the file at `path`, or of each file of the folder at `path`: from the
@@ -448,7 +647,7 @@ class RevisionReader:
             if contents:
                 source = "workspace" if rev is None else "git"
                 for name, content in contents.items():
-                    yield _Found(name, content, source)
+                    yield _Found(name, content, source, oid=self._blob_id(rev, name))
                 return
         if out is not None and out.cached:
             yield from self._cached_contents(out, path)
@@ -463,7 +662,10 @@ class RevisionReader:
 
     def _folder(self, rev: Revision, path: str) -> list[str]:
         if rev is not None:
-            return [name for name in self.listing(rev) if name.startswith(path + "/")]
+            entry = self._trees.find(rev, path).entry
+            if entry is None or not entry.is_tree:
+                return []
+            return sorted(f"{path}/{name}" for name, _ in self._trees.files(entry.oid))
         # Only a folder inside the repository gets here (read_confined refused any other);
         # os.walk enters no linked folder, and each file found is read confined again.
         files: list[Path] = []
@@ -544,10 +746,12 @@ class RevisionReader:
     # --- params and stages --------------------------------------------------------------
 
     def params(self, rev: Revision) -> dict[str, dict[str, ParamValue]]:
-        """Each params file the pipeline reads at `rev`, flattened to dotted keys: the whole
-        file, or only the keys stages track in it, as `dvc params diff` reads them."""
+        """Each params file the pipelines read at `rev`, flattened to dotted keys: the whole
+        file, or only the keys stages track in it, as `dvc params diff` reads them; and the
+        vars stages interpolate from files not read as params (DVC's `_collect_vars`)."""
+        keys_by_file = self._params_keys(rev)
         result: dict[str, dict[str, ParamValue]] = {}
-        for path, keys in self._params_keys(rev).items():
+        for path, keys in keys_by_file.items():
             # A DVC output (a .dvc file's, a stage's) comes from the cache or a remote, and
             # a folder gives each file in it, as DVC's `try_expand_paths` does.
             for found in self._contents(rev, path):
@@ -559,56 +763,82 @@ class RevisionReader:
                     self._note(rev, f"{found.path} at {where(rev)} {found.content.reason}")
                     continue
                 try:
-                    data = _read_params_file(found.path, found.content)
+                    data = self._parsed_params(found)
                 except UnreadableDocument as error:
                     self._note(rev, f"{found.path} at {where(rev)} cannot be read: {error}")
                     continue
                 if isinstance(data, Mapping):
                     result[found.path] = _tracked(flatten_params(data), keys)
+        for stage in self._stages(rev).values():
+            for file, values in stage.tracked.items():
+                if file not in keys_by_file:
+                    result.setdefault(file, {}).update(flatten_params(values))
         return result
 
     def _params_keys(self, rev: Revision) -> dict[str, frozenset[str] | None]:
         """Params file -> the keys stages track in it, or None where it is read whole.
 
         As DVC's `_collect_params`: params.yaml at the root, a file listed `{file: null}`
-        (or with no keys) and a file of dvc.yaml's top-level `params:` are read whole; in
+        (or with no keys) and a file of a dvc.yaml's top-level `params:` are read whole; in
         any other file only the keys stages name (a key names its subtree too).
         """
+        state = self._state(rev)
+        if state.params_keys is not None:
+            return state.params_keys
         tracked: dict[str, set[str]] = {}
         whole = {DEFAULT_PARAMS}
-        readable = self._stages(rev)
-        for stage in readable.values():
-            wdir = str(stage.get("wdir", "."))
-            for file, keys in _params_entries(stage.get("params")):
-                path = _in(wdir, file)
+        stages = self._stages(rev)
+        for stage in stages.values():
+            for file, keys in _params_entries(stage.data.get("params")):
+                path = _in(stage.wdir, file)
                 if keys:
                     tracked.setdefault(path, set()).update(keys)
                 else:
                     whole.add(path)
-        # Stages only dvc.lock can tell of (foreach/matrix templates): the keys it recorded.
-        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
-            if name.split("@")[0] in readable:
-                continue
-            params = locked.get("params")
-            for file, values in params.items() if isinstance(params, dict) else ():
-                recorded = values if isinstance(values, dict) else {}
-                tracked.setdefault(_in(".", file), set()).update(map(str, recorded))
-        top = (self.dvc_yaml(rev) or {}).get("params")
-        whole.update(_in(".", file) for file in _list(top) if isinstance(file, str))
+        for pipeline in self._pipelines(rev):
+            # Stages only dvc.lock tells of (templates mlci could not resolve): the keys it
+            # recorded, relative to the dvc.yaml's folder (their wdir is not known).
+            for name, locked in pipeline.lock.items():
+                if pipeline.address(name) in stages:
+                    continue
+                params = locked.get("params")
+                for file, values in params.items() if isinstance(params, dict) else ():
+                    recorded = values if isinstance(values, dict) else {}
+                    path = _in(pipeline.folder, file)
+                    tracked.setdefault(path, set()).update(map(str, recorded))
+            whole.update(
+                _in(pipeline.folder, file) for file in pipeline.params if isinstance(file, str)
+            )
         found: dict[str, frozenset[str] | None] = {
             path: frozenset(keys) for path, keys in tracked.items()
         }
         found.update(dict.fromkeys(whole))
-        return {path: found[path] for path in sorted(found) if path and "${" not in path}
+        state.params_keys = {path: found[path] for path in sorted(found) if path}
+        return state.params_keys
 
     def stage_inputs(self, rev: Revision) -> dict[str, StageInputs]:
-        """Per stage of dvc.lock: its command, dependency hashes and params, and a digest."""
+        """Per stage of every dvc.lock: its command, dependency hashes and params, and a
+        digest; stages below the root named as DVC names them (`sub/dvc.yaml:train`)."""
         stages = self._stages(rev)
         result: dict[str, StageInputs] = {}
-        for name, locked in _lock_stages(self.dvc_lock(rev)).items():
-            wdir = str(stages.get(name.split("@")[0], {}).get("wdir", "."))
-            result[name] = _stage_inputs(locked, wdir)
+        for pipeline in self._pipelines(rev):
+            for name, locked in pipeline.lock.items():
+                address = pipeline.address(name)
+                stage = stages.get(address)
+                wdir = stage.wdir if stage is not None else pipeline.folder
+                result[address] = _stage_inputs(locked, wdir)
         return result
+
+    def lock_entries(self, rev: Revision) -> dict[str, Mapping[str, Any]]:
+        """Every dvc.lock entry at `rev`, by DVC's address of its stage."""
+        return {
+            pipeline.address(name): locked
+            for pipeline in self._pipelines(rev)
+            for name, locked in pipeline.lock.items()
+        }
+
+    def notes(self, rev: Revision) -> tuple[str, ...]:
+        return tuple(self._state(rev).notes)
 
     # --- everything ---------------------------------------------------------------------
 
@@ -618,13 +848,13 @@ class RevisionReader:
         return Snapshot(
             revision=rev,
             label=label,
-            has_pipeline=self.dvc_yaml(rev) is not None,
-            has_lock=self.dvc_lock(rev) is not None,
+            has_pipeline=self.has_pipeline(rev),
+            has_lock=any(pipeline.has_lock for pipeline in self._pipelines(rev)),
             metrics=metrics,
             params=self.params(rev),
             outputs=self.outputs(rev),
             stages=self.stage_inputs(rev),
-            notes=tuple(self._notes.get(rev, ())),
+            notes=self.notes(rev),
         )
 
 
@@ -637,7 +867,7 @@ def snapshots(
     """Base and target, each read at every metrics file either declares (and `extra`)."""
     paths = set(extra)
     for rev, _ in (base, target):
-        if reader.dvc_yaml(rev) is not None:
+        if reader.has_pipeline(rev):
             # The files read, not the paths declared: a declared folder stands for its files.
             paths.update(reader.read_metrics(rev))
     return reader.snapshot(*base, also=paths), reader.snapshot(*target, also=paths)
@@ -689,6 +919,11 @@ def _in(wdir: str, file: Any) -> str:
     return normalise(wdir, str(file)) or ""
 
 
+def _suffix(path: str) -> str:
+    name = path.rpartition("/")[2]
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
 def _read_params_file(path: str, content: bytes) -> Any:
     """A params file's data by its suffix, as DVC's `load_path` picks its loader."""
     if path.lower().endswith(".py"):
@@ -726,14 +961,13 @@ def _prefixes(parts: list[str]) -> Iterator[list[str]]:
         yield parts[:end]
 
 
-def _cache_flags(stages: Mapping[str, Mapping[str, Any]]) -> dict[str, bool]:
+def _cache_flags(stages: Iterable[_Stage]) -> dict[str, bool]:
     """Output path -> whether DVC caches it (dvc.lock does not say; dvc.yaml does)."""
     flags: dict[str, bool] = {}
-    for stage in stages.values():
-        wdir = str(stage.get("wdir", "."))
+    for stage in stages:
         for section in OUTPUT_SECTIONS:
-            for raw, options in _entries(stage.get(section)):
-                if (path := normalise(wdir, raw)) is not None:
+            for raw, options in _entries(stage.data.get(section)):
+                if (path := normalise(stage.wdir, raw)) is not None:
                     flags[path] = options.get("cache", True) is not False
     return flags
 
@@ -817,30 +1051,40 @@ def _parse(path: str, content: bytes, source: str) -> MetricsRead:
     return MetricsRead(path, "found", values=values, source=source)
 
 
-def _list_files(root: Path, rev: Revision) -> tuple[list[str], frozenset[str]]:
-    """Files at `rev` relative to `root`, and which of them are symbolic links (a commit's
-    only; the workspace's are judged on disk). For the workspace, tracked and untracked
-    files git does not ignore (which skips the data folders DVC puts in .gitignore)."""
-    if rev is None:
-        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    else:
-        args = ["ls-tree", "-r", "-z", "--end-of-options", rev]  # "<mode> <type> <oid>\t<path>"
+def _workspace_files(root: Path) -> list[str]:
+    """Files of the workspace relative to `root`: tracked and untracked files git does not
+    ignore (which skips the data folders DVC puts in .gitignore)."""
+    args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     # Here rather than in mlci.git: this module already holds git's batch reader, and the
-    # listing is the one other read it needs; `rev` is always a resolved SHA.
+    # listing is the one other read it needs.
     done = subprocess.run(["git", *args], cwd=root, capture_output=True)
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip() or str(done.returncode)
         raise UsageError(f"git {args[0]} failed: {detail}")
-    entries = [entry for entry in done.stdout.decode(errors="replace").split("\0") if entry]
-    if rev is None:
-        return entries, frozenset()
-    names, links = [], set()
-    for entry in entries:
-        head, _, name = entry.partition("\t")
-        names.append(name)
-        if head.startswith(GIT_LINK_MODE):
-            links.add(name)
-    return names, frozenset(links)
+    return sorted({entry for entry in done.stdout.decode(errors="replace").split("\0") if entry})
+
+
+def _dvc_paths(listing: Iterable[str]) -> list[str]:
+    """The dvc.yaml and .dvc files of a listing DVC collects: none inside .git, .hg or
+    .dvc folders, nor inside a DVC subrepo (a folder holding a .dvc folder of its own)."""
+    files = list(listing)
+    subrepos = set()
+    for path in files:
+        parts = path.split("/")
+        if ".dvc" in parts[1:-1]:
+            subrepos.add("/".join(parts[: parts.index(".dvc", 1)]))
+    found = []
+    for path in files:
+        parts = path.split("/")
+        name = parts[-1]
+        if name != "dvc.yaml" and not name.endswith(".dvc"):
+            continue
+        if SKIPPED_FOLDERS.intersection(parts[:-1]):
+            continue
+        if any("/".join(parts[:end]) in subrepos for end in range(1, len(parts))):
+            continue
+        found.append(path)
+    return found
 
 
 def object_stores(root: Path) -> list[tuple[str, Path]]:

@@ -53,17 +53,9 @@ pytestmark = pytest.mark.slow
 
 # --- the gaps, in one place: each names what mlci does differently from DVC today ----------
 
-SUBFOLDER_DVC_YAML = (
-    "only the root dvc.yaml is read: DVC reads every dvc.yaml in the repository, with paths "
-    "relative to its folder (snapshot.RevisionReader.dvc_yaml, history.read_history)"
-)
 TEMPLATED = (
     "dvc.yaml paths with ${...} (vars:, params.yaml) are skipped, not resolved "
     "(snapshot.RevisionReader._path, history.metrics_files)"
-)
-VARS_PARAMS = (
-    "params files named in dvc.yaml `vars:` are not read as params "
-    "(snapshot.RevisionReader._params_files ignores `vars:`)"
 )
 HISTORY_TOP_LEVEL_CACHED = (
     "mlci history reads top-level metrics from git only (history.metrics_files marks them "
@@ -307,8 +299,8 @@ def test_no_commits(no_commits: Project, command: str) -> None:
     ("dvcfile", "metrics_file"),
     [
         ("dvc.yaml", "my_metrics.yaml"),
-        pytest.param("dir/dvc.yaml", "my_metrics.yaml", marks=gap(SUBFOLDER_DVC_YAML)),
-        pytest.param("dir/dvc.yaml", "../my_metrics.yaml", marks=gap(SUBFOLDER_DVC_YAML)),
+        ("dir/dvc.yaml", "my_metrics.yaml"),
+        ("dir/dvc.yaml", "../my_metrics.yaml"),
     ],
 )
 def test_diff_top_level_metrics(project: Project, dvcfile: str, metrics_file: str) -> None:
@@ -679,21 +671,18 @@ def with_vars(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Proje
                     "vars.model2.epoch": {"new": 35, "old": None},
                 }
             },
-            marks=gap(VARS_PARAMS),
             id="new",
         ),
         pytest.param(
             ["HEAD"],
             ".",
             {"test_params.yaml": {"vars.model1.epoch": {"new": 20, "old": 15, "diff": 5}}},
-            marks=gap(VARS_PARAMS),
             id="changed",
         ),
         pytest.param(
             ["HEAD"],
             "data",
             {"../test_params.yaml": {"vars.model1.epoch": {"new": 20, "old": 15, "diff": 5}}},
-            marks=gap(VARS_PARAMS),
             id="from-a-subfolder",
         ),
     ],
@@ -741,8 +730,8 @@ def test_diff_without_targets_specified(project: Project, file: str) -> None:
     ("dvcfile", "params_file"),
     [
         ("dvc.yaml", "my_params.yaml"),
-        pytest.param("dir/dvc.yaml", "my_params.yaml", marks=gap(SUBFOLDER_DVC_YAML)),
-        pytest.param("dir/dvc.yaml", "../my_params.yaml", marks=gap(SUBFOLDER_DVC_YAML)),
+        ("dir/dvc.yaml", "my_params.yaml"),
+        ("dir/dvc.yaml", "../my_params.yaml"),
     ],
 )
 def test_diff_top_level_params(project: Project, dvcfile: str, params_file: str) -> None:
@@ -838,7 +827,6 @@ def test_cached_params_committed(cached_params: Project) -> None:
     check_params_diff(cached_params, "HEAD~1", "HEAD")
 
 
-@gap(TEMPLATED)
 def test_top_level_parametrized_params(project: Project) -> None:
     project.gen(
         {
@@ -1107,17 +1095,14 @@ def pipelines(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Proje
     return project
 
 
-@gap(SUBFOLDER_DVC_YAML)
 def test_several_pipelines_metrics(pipelines: Project) -> None:
     check_metrics_diff(pipelines, "HEAD", all_keys=True)
 
 
-@gap(SUBFOLDER_DVC_YAML)
 def test_several_pipelines_params(pipelines: Project) -> None:
     check_params_diff(pipelines, "HEAD")
 
 
-@gap(TEMPLATED)
 def test_templated_metrics_paths_with_vars(project: Project) -> None:
     stage = {"cmd": "python evaluate.py", "metrics": [{"${out}/${name}": {"cache": False}}]}
     pipeline = {"vars": [{"out": "results", "name": "m.json"}], "stages": {"eval": stage}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -390,3 +391,162 @@ def test_dvc_tracked_params_come_from_the_cache_and_folders_give_each_file(
         snapshot = RevisionReader(repo.root, objects).snapshot(sha, "HEAD")
     assert set(snapshot.params) == {"conf/a.yaml", "conf/sub/b.yaml"}
     assert any(n.startswith("hp.yaml is a DVC output") and "dvc pull" in n for n in snapshot.notes)
+
+
+# --- several pipelines, templating ---------------------------------------------------------
+
+SUB_PIPELINE = """\
+stages:
+  evaluate:
+    cmd: python evaluate.py
+    params: [depth]
+    metrics:
+    - m.json:
+        cache: false
+metrics: [../top.json]
+"""
+
+
+def test_every_dvc_yaml_is_read_relative_to_its_folder(repo: Repo, reader: RevisionReader) -> None:
+    files = {
+        "dvc.yaml": "stages:\n  train:\n    cmd: x\n    metrics: [{m.json: {cache: false}}]\n",
+        "m.json": '{"acc": 0.5}',
+        "sub/dvc.yaml": SUB_PIPELINE,
+        "sub/dvc.lock": "schema: '2.0'\nstages:\n  evaluate:\n    cmd: python evaluate.py\n",
+        "sub/m.json": '{"auc": 0.6}',
+        "sub/params.yaml": "depth: 2\nunused: 1\n",
+        "top.json": '{"n": 3}',
+        # Never read: a DVC subrepo (its own .dvc folder), and DVC's own folder.
+        "nested/.dvc/config": "",
+        "nested/dvc.yaml": "metrics: [no.json]\n",
+        ".dvc/dvc.yaml": "metrics: [no.json]\n",
+    }
+    sha = repo.commit(files)
+    for rev in (sha, None):
+        snapshot = reader.snapshot(rev, "HEAD")
+        assert {p: r.values for p, r in snapshot.metrics.items()} == {
+            "m.json": {"acc": 0.5},
+            "sub/m.json": {"auc": 0.6},
+            "top.json": {"n": 3},
+        }
+        assert snapshot.params == {"sub/params.yaml": {"depth": 2}}
+        assert list(snapshot.stages) == ["sub/dvc.yaml:evaluate"]  # DVC's address
+        assert snapshot.has_lock
+
+
+def test_a_broken_dvc_yaml_below_the_root_fails_the_revision(
+    repo: Repo, reader: RevisionReader
+) -> None:
+    sha = repo.commit({"dvc.yaml": "stages: {}\n", "sub/dvc.yaml": "stages:\n- [\n"})
+    with pytest.raises(BrokenPipelineFile, match=r"^sub/dvc\.yaml at commit"):
+        reader.snapshot(sha, "HEAD")
+
+
+def test_a_commit_is_read_through_its_trees_by_one_git_process(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"f{n}/dvc.yaml": "metrics: [m.json]\n" for n in range(30)}
+    files.update({f"f{n}/m.json": f'{{"v": {n}}}' for n in range(30)})
+    sha = repo.commit(files)
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def counting_popen(args: list[str], *rest: object, **kw: object) -> object:
+        started.append(list(args))
+        return real_popen(args, *rest, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
+    with GitObjects(repo.root) as objects:
+        metrics = RevisionReader(repo.root, objects).read_metrics(sha)
+    assert len(metrics) == 30
+    assert [args[1] for args in started if args[0] == "git"] == ["rev-parse", "cat-file"]
+
+
+TEMPLATED_PIPELINES = [
+    {
+        "vars": ["vars.yaml", {"name": "m.json", "flag": True}],
+        "stages": {
+            "build": {"foreach": "${models}", "do": {"cmd": "fit --epochs ${item.epochs} ${key}"}},
+            "train": {
+                "cmd": "python train.py --lr ${lr} ${flag}",
+                "wdir": "${out}",
+                "metrics": [{"${name}": {"cache": False}}],
+                "params": [{"${out}/p.yaml": ["${key_name}"]}],
+            },
+            "grid": {"matrix": {"x": [1, 2], "opt": ["adam", "sgd"]}, "cmd": "echo ${item.x}"},
+            "each": {"foreach": ["a", "b"], "do": {"cmd": "echo ${item}", "outs": ["${item}.txt"]}},
+            "rows": {"foreach": [{"n": 1}, {"n": 2}], "do": {"cmd": "echo ${item.n}"}},
+            "own": {"vars": [{"local": 3}], "cmd": "echo ${local} ${lr}"},
+            "escaped": {"cmd": "echo \\${lr}"},
+        },
+        "metrics": ["${out}/top.json"],
+        "params": ["${out}/${name}"],
+    },
+    {"stages": {"plain": {"cmd": "echo", "deps": ["a"]}}, "metrics": ["m.json"]},
+]
+
+
+@pytest.mark.parametrize("document", TEMPLATED_PIPELINES)
+def test_templating_resolves_as_dvc_parsing_does(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    document: dict,  # type: ignore[type-arg]
+) -> None:
+    """mlci's resolver against DVC's own DataResolver, in process, on the same files."""
+    from dvc.parsing import DataResolver
+    from dvc.repo import Repo as DvcRepo
+
+    from mlci.dvcfile import resolve_pipeline
+
+    files = {
+        "params.yaml": {"lr": 0.1, "out": "results", "key_name": "depth"},
+        "vars.yaml": {"models": {"small": {"epochs": 3}, "big": {"epochs": 30}}},
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_text(json.dumps(data))
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    DvcRepo.init(str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # DVC names vars files from the working directory
+    theirs = DataResolver(DvcRepo(str(tmp_path)), str(tmp_path), document)
+    ours = resolve_pipeline(document, files.get, templated=True)
+    assert ours.problems == []
+    assert list(ours.stages) == theirs.get_keys()
+    for name, stage in ours.stages.items():
+        assert dict(stage.data) == theirs.resolve_one(name)[name]
+        assert stage.tracked == dict(theirs.tracked_vars.get(name, {}))
+    assert ours.metrics == theirs.resolve_metrics()
+    assert ours.params == theirs.resolve_params()
+
+
+def test_templates_that_do_not_resolve_are_notes(repo: Repo, reader: RevisionReader) -> None:
+    pipeline = {
+        "stages": {
+            "missing": {"cmd": "echo ${nope}", "metrics": ["a.json"]},
+            "huge": {"matrix": {f"k{i}": list(range(10)) for i in range(5)}, "cmd": "x"},
+            "fine": {"cmd": "echo", "metrics": [{"b.json": {"cache": False}}]},
+        }
+    }
+    sha = repo.commit({"dvc.yaml": json.dumps(pipeline), "b.json": '{"v": 1}'})
+    snapshot = reader.snapshot(sha, "HEAD")
+    assert list(snapshot.metrics) == ["b.json"]
+    notes = " ".join(snapshot.notes)
+    assert "stage 'missing' cannot be resolved (could not find 'nope'" in notes
+    assert "stage 'huge' cannot be resolved (it would generate more than" in notes
+
+
+def test_vars_stages_use_are_params_as_dvc_reports_them(repo: Repo, reader: RevisionReader) -> None:
+    pipeline = {
+        "vars": ["hp.yaml"],
+        "stages": {"fit": {"cmd": "fit --lr ${train.lr} --seed ${seed}"}},
+    }
+    sha = repo.commit(
+        {
+            "dvc.yaml": json.dumps(pipeline),
+            "hp.yaml": "train: {lr: 0.1, unused: 1}\n",
+            "params.yaml": "seed: 7\nother: 1\n",  # read whole already: not again as vars
+        }
+    )
+    assert reader.params(sha) == {
+        "params.yaml": {"seed": 7, "other": 1},
+        "hp.yaml": {"train.lr": 0.1},
+    }
