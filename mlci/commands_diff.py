@@ -14,6 +14,7 @@ which reports it with file:line:column.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -31,7 +32,14 @@ from mlci.spec.paths import normalise
 
 DEFAULT_SPEC = Path("mlci.yaml")
 DEFAULT_MAIN = "main"
-_METRIC_KEYS = frozenset({"file", "key", "direction", "threshold", "tolerance", "description"})
+# The fields of the spec's models (without importing pydantic, which costs a tenth of a
+# second): the fast path reads only what the full loader would take. A test keeps these
+# equal to the models.
+SPEC_KEYS = frozenset(
+    {"version", "problem", "data", "params", "stages", "metrics", "pipeline", "gates", "ci"}
+    | {"overrides"}
+)
+METRIC_KEYS = frozenset({"file", "key", "direction", "threshold", "tolerance", "description"})
 
 
 def diff(args: argparse.Namespace) -> int:
@@ -225,8 +233,8 @@ def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
         data = load_yaml(content.decode("utf-8"), unique_keys=True)
     except (ReadRefused, UnicodeDecodeError, UnreadableDocument):
         return None
-    if not isinstance(data, dict) or data.get("version") != 1:
-        return None
+    if not isinstance(data, dict) or data.get("version") != 1 or not set(data) <= SPEC_KEYS:
+        return None  # a misspelt section is the full loader's to name
     metrics = _metrics(data.get("metrics", {}))
     ci = data.get("ci", {})
     main = ci.get("main_branch", DEFAULT_MAIN) if isinstance(ci, dict) else None
@@ -250,7 +258,7 @@ def _metrics(section: Any) -> dict[str, DeclaredMetric] | None:
 
 
 def _metric(metric: Any) -> DeclaredMetric | None:
-    if not isinstance(metric, dict) or not set(metric) <= _METRIC_KEYS:
+    if not isinstance(metric, dict) or not set(metric) <= METRIC_KEYS:
         return None
     file, key, direction = metric.get("file"), metric.get("key"), metric.get("direction")
     tolerance, threshold = metric.get("tolerance", 0.0), metric.get("threshold")
@@ -268,4 +276,5 @@ def _metric(metric: Any) -> DeclaredMetric | None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number: a NaN tolerance would judge every change a regression."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -724,9 +724,12 @@ class _Ignore:
 
         self._rules: list[tuple[re.Pattern[str], bool, bool]] = []
         for line in (*BUILTIN_IGNORES, *lines):
-            regex, ignore = Pattern.pattern_to_regex(line)
-            if regex is not None and ignore is not None:
-                self._rules.append((re.compile(regex), bool(ignore), line.endswith("/")))
+            try:
+                regex, ignore = Pattern.pattern_to_regex(line)
+                if regex is not None and ignore is not None:
+                    self._rules.append((re.compile(regex), bool(ignore), line.endswith("/")))
+            except (ValueError, re.error):  # `foo\`, `[z-a]`: DVC says what it makes of it
+                raise Unsupported(f".dvcignore: a pattern pathspec refuses: {line!r}") from None
         self._rules.reverse()
         self._found: dict[tuple[str, bool], bool] = {}
 

@@ -1,27 +1,30 @@
-"""Metrics along a branch's first-parent history, read through one `git cat-file --batch`.
+"""Metrics along a branch's first-parent history, read as `mlci diff` reads a commit.
+
+Each commit is read by mlci.snapshot's RevisionReader, the reader of `mlci diff`: every
+dvc.yaml with its templating, metrics files committed or DVC-cached (under a stage's wdir,
+in a `cache.dir` elsewhere, in a local remote, inside a cached folder), top-level metrics
+tracked by a .dvc file. So a value `mlci history` shows for a commit is the value `mlci diff`
+shows for it.
 
 For N commits this starts three git processes in all (the log, the batch reader, and
-nothing per commit), where `dvc metrics show -A` works through every revision in turn.
+nothing per commit), where `dvc metrics show -A` works through every revision in turn. The
+commits are read one at a time, oldest first, and forgotten once read: what stays is the
+rows' numbers, and what a blob parses to, by its id (a dvc.yaml that 10,000 commits share is
+parsed once).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from mlci.bounded_load import MAX_BYTES
-from mlci.dvcfile import plain_document
 from mlci.errors import UsageError
-from mlci.files import ReadRefused, read_regular
 from mlci.gitbatch import GitObjects
-from mlci.metrics_format import MetricsFormatError, Value, is_number, parse_metrics
-from mlci.snapshot import FILE_OBJECT_NAME, object_stores
-from mlci.spec.paths import normalise
+from mlci.metrics_format import Value, is_number
+from mlci.snapshot import BrokenPipelineFile, RevisionReader
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,13 @@ class History:
 
 
 def first_parent_log(root: Path, revision: str, count: int) -> list[Commit]:
+    """The last `count` commits of `revision`'s first-parent line, oldest first."""
     done = subprocess.run(
         [
             "git",
             "log",
             "--first-parent",
+            "--reverse",  # applied after --max-count: the newest `count`, oldest first
             f"--max-count={count}",
             "--format=%H%x00%ct%x00%s",
             "--end-of-options",
@@ -76,76 +81,38 @@ def first_parent_log(root: Path, revision: str, count: int) -> list[Commit]:
     for line in done.stdout.splitlines():
         sha, time, subject = line.split("\0", 2)
         commits.append(Commit(sha, int(time), subject))
-    return list(reversed(commits))
+    return commits
 
 
-def _load(content: bytes | None) -> Any:
-    """dvc.yaml or dvc.lock within mlci's caps; None when absent or unreadable (a commit
-    with an alias bomb for a dvc.lock simply has no values in the history)."""
-    if content is None:
-        return None
-    return plain_document(content.decode("utf-8", errors="replace"))
+@dataclass(frozen=True)
+class CommitMetrics:
+    """What one commit holds for a history: its metrics by (file, key), in file order, and
+    the digest of each stage's dvc.lock entry (a change means the stage ran again)."""
+
+    commit: Commit
+    values: dict[tuple[str, str], Value]
+    digests: dict[str, str] | None
+    """None where the commit's pipeline cannot be read (a dvc.yaml that is not YAML)."""
 
 
-def _entries(section: Any) -> list[tuple[str, dict[str, Any]]]:
-    """(path, options) for `path` / `{path: options}` list entries of a dvc.yaml section."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for entry in section if isinstance(section, list) else ():
-        if isinstance(entry, str):
-            found.append((entry, {}))
-        elif isinstance(entry, dict) and len(entry) == 1:
-            ((path, options),) = entry.items()
-            found.append((str(path), options if isinstance(options, dict) else {}))
-    return found
-
-
-def metrics_files(dvc_yaml: Any) -> dict[str, bool]:
-    """Metrics files a dvc.yaml declares -> whether each lives in the DVC cache."""
-    if not isinstance(dvc_yaml, dict):
-        return {}
-    files: dict[str, bool] = {}
-    stages = dvc_yaml.get("stages")
-    for stage in stages.values() if isinstance(stages, dict) else ():
-        if not isinstance(stage, dict):
-            continue
-        for raw, options in _entries(stage.get("metrics")):
-            if path := normalise(str(stage.get("wdir", ".")), raw):
-                files[path] = options.get("cache", True) is not False
-    for raw, _ in _entries(dvc_yaml.get("metrics")):
-        if path := normalise(".", raw):
-            files.setdefault(path, False)
-    return files
-
-
-def _lock_digests(lock: Any) -> dict[str, str]:
-    """Stage -> digest of everything dvc.lock records for it; a change means it reran."""
-    stages = lock.get("stages") if isinstance(lock, dict) else None
-    if not isinstance(stages, dict):
-        return {}
-    return {
-        name: hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
-        for name, entry in stages.items()
-    }
-
-
-def _cached_md5(lock: Any, path: str) -> str | None:
-    stages = lock.get("stages") if isinstance(lock, dict) else None
-    for entry in stages.values() if isinstance(stages, dict) else ():
-        for out in entry.get("outs", []) if isinstance(entry, dict) else ():
-            if isinstance(out, dict) and out.get("path") == path and out.get("md5"):
-                return str(out["md5"])
-    return None
-
-
-def _read_cache(cache: Path, md5: str) -> bytes | None:
-    # dvc.lock is a pull request's to write, and its md5 becomes a path: `../../etc/passwd`
-    # is not an md5. DVC 3 keeps file objects under files/md5/<first two>/<rest>.
-    if not FILE_OBJECT_NAME.fullmatch(md5):
-        return None
-    try:
-        return read_regular(cache / "files" / "md5" / md5[:2] / md5[2:])
-    except ReadRefused:  # a link, FIFO or huge file where an object should be
-        return None
+def commit_metrics(reader: RevisionReader, commits: list[Commit]) -> Iterator[CommitMetrics]:
+    """Each commit's metrics as `mlci diff` reads them, one commit at a time, each commit
+    forgotten by the reader once read."""
+    for commit in commits:
+        try:
+            reads = reader.read_metrics(commit.sha)
+            digests: dict[str, str] | None = reader.lock_digests(commit.sha)
+        except BrokenPipelineFile:
+            # DVC fails that revision and shows the others; so does the history.
+            reads, digests = {}, None
+        values = {
+            (path, key): value
+            for path, read in reads.items()
+            if read.state == "found"
+            for key, value in read.values.items()
+        }
+        reader.forget(commit.sha)
+        yield CommitMetrics(commit, values, digests)
 
 
 def read_history(
@@ -153,75 +120,54 @@ def read_history(
 ) -> History:
     # One commit more than shown: what the oldest shown commit changed needs its parent.
     commits = first_parent_log(root, revision, count + 1)
-    cache = object_stores(root)[0][1]
-    with GitObjects(root) as objects:
-        pipeline_files = _bounded(
-            objects, [(c.sha, name) for c in commits for name in ("dvc.yaml", "dvc.lock")]
-        )
-        documents = [_load(content) for content in pipeline_files]
-        yamls, locks = documents[0::2], documents[1::2]
-        files = [metrics_files(document) for document in yamls]
-        committed = [
-            (commit.sha, path)
-            for commit, declared in zip(commits, files, strict=True)
-            for path, cached in declared.items()
-            if not cached
-        ]
-        contents = dict(zip(committed, _bounded(objects, committed), strict=True))
     rows: list[HistoryRow] = []
+    found: list[dict[tuple[str, str], Value]] = []
     previous: dict[str, str] = {}
-    all_metrics: list[dict[str, dict[str, Value]]] = []
-    for commit, declared, lock in zip(commits, files, locks, strict=True):
-        parsed: dict[str, dict[str, Value]] = {}
-        for path, cached in declared.items():
-            if cached:
-                md5 = _cached_md5(lock, path)
-                content = _read_cache(cache, md5) if md5 else None
-            else:
-                content = contents.get((commit.sha, path))
-            if content is None:
-                continue
-            try:
-                parsed[path] = parse_metrics(path, content)
-            except MetricsFormatError:
-                continue
-        all_metrics.append(parsed)
-        digests = _lock_digests(lock)
-        changed = [name for name, digest in digests.items() if previous.get(name) != digest]
-        previous = digests
-        rows.append(HistoryRow(commit, {}, changed))
+    with GitObjects(root) as objects:
+        reader = RevisionReader(root, objects)
+        for read in commit_metrics(reader, commits):
+            digests = read.digests if read.digests is not None else previous
+            changed = [name for name, digest in digests.items() if previous.get(name) != digest]
+            previous = digests
+            rows.append(HistoryRow(read.commit, {}, changed))
+            # Only what a column can show is kept: the columns' keys, or the numbers from
+            # which the columns are found.
+            found.append(_kept(read.values, columns))
     if len(commits) > count:
-        rows, all_metrics = rows[1:], all_metrics[1:]
-    chosen = columns if columns is not None else _discover(all_metrics)
-    for row, parsed in zip(rows, all_metrics, strict=True):
-        order = sorted(parsed)  # once per row, not once per column
-        row.values = {column.name: _value(parsed, order, column) for column in chosen}
+        rows, found = rows[1:], found[1:]
+    chosen = columns if columns is not None else _discover(found)
+    for row, values in zip(rows, found, strict=True):
+        row.values = {column.name: _value(values, column) for column in chosen}
     return History(chosen, rows)
 
 
-def _bounded(objects: GitObjects, requests: list[tuple[str, str]]) -> list[bytes | None]:
-    """Blobs up to mlci's cap on file size; a larger one counts as absent."""
-    found = objects.read_bounded(requests, MAX_BYTES)
-    return [blob if isinstance(blob, bytes) else None for blob in found]
+def _kept(
+    values: dict[tuple[str, str], Value], columns: list[MetricColumn] | None
+) -> dict[tuple[str, str], Value]:
+    if columns is None:
+        return {pair: value for pair, value in values.items() if is_number(value)}
+    files = {(column.file, column.key) for column in columns}
+    keys = {column.key for column in columns if column.file is None}
+    return {
+        (file, key): value
+        for (file, key), value in values.items()
+        if key in keys or (file, key) in files
+    }
 
 
-def _value(
-    parsed: dict[str, dict[str, Value]], files: list[str], column: MetricColumn
-) -> Value | None:
-    for file in [column.file] if column.file else files:
-        if file in parsed and column.key in parsed[file]:
-            return parsed[file][column.key]
-    return None
+def _value(values: dict[tuple[str, str], Value], column: MetricColumn) -> Value | None:
+    if column.file is not None:
+        return values.get((column.file, column.key))
+    # A key without a file: the first metrics file (by path) that holds it.
+    return next((value for (_, key), value in values.items() if key == column.key), None)
 
 
-def _discover(all_metrics: list[dict[str, dict[str, Value]]]) -> list[MetricColumn]:
-    """Every numeric key seen in any commit, named `key` (or `file:key` when ambiguous)."""
+def _discover(found: list[dict[tuple[str, str], Value]]) -> list[MetricColumn]:
+    """Every numeric key seen in any commit, in file order, named `key` (or `file:key` when
+    several files hold it)."""
     seen: dict[tuple[str, str], None] = {}
-    for parsed in all_metrics:
-        for file, values in sorted(parsed.items()):
-            for key, value in values.items():
-                if is_number(value):
-                    seen.setdefault((file, key), None)
+    for values in found:
+        seen.update(dict.fromkeys(values))
     # A Counter, not list.count per key: 100,000 keys would cost 10^10 steps.
     files_with = Counter(key for _, key in seen)
     return [

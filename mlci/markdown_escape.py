@@ -38,14 +38,12 @@ from __future__ import annotations
 import html
 import re
 
+from mlci.text_hazards import BIDI, CONTROLS
+
 WORD_JOINER = "\u2060"
 MERMAID_MOST = 80
 """A Mermaid label longer than this is shortened: a chart's title has one line of room."""
 
-# C0 and C1 controls, DEL, and Unicode's line and paragraph separators.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Embeddings, overrides and isolates (the "Trojan Source" characters).
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BACKSLASHED = frozenset("\\`*~|$")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _ORDERED_ITEM = re.compile(r"\d{1,9}[.)](?=\s|$)")
@@ -56,7 +54,7 @@ _MERMAID_LOOKALIKES = str.maketrans({'"': "'", "`": "'", "<": "\u2039", ">": "\u
 
 def one_line(value: str) -> str:
     """`value` on one line, without control or bidirectional-override characters."""
-    return _CONTROLS.sub(" ", _BIDI.sub("", value))
+    return CONTROLS.sub(" ", BIDI.sub("", value))
 
 
 def text(value: str) -> str:

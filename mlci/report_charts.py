@@ -384,7 +384,7 @@ def read_plots(plots: Iterable[PlotInput], labels: Mapping[Side, str]) -> Plots:
     for plot in plots:
         try:
             shown = _read_plot(plot, labels)
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, csv.Error) as error:
             skipped.append((plot.path, f"unreadable ({error})"))
             continue
         if isinstance(shown, str):

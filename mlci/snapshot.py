@@ -837,6 +837,26 @@ class RevisionReader:
             for name, locked in pipeline.lock.items()
         }
 
+    def lock_digests(self, rev: Revision) -> dict[str, str]:
+        """Stage address -> a digest of everything its dvc.lock entry records (a change
+        means the stage ran again), worked out once per dvc.lock blob."""
+        digests: dict[str, str] = {}
+        for pipeline in self._pipelines(rev):
+            lock_path = "dvc.lock" if pipeline.folder == "." else f"{pipeline.folder}/dvc.lock"
+            key = ("lock-digests", pipeline.path, self._blob_id(rev, lock_path) or "")
+            known = self._parsed.get(key) if key[2] else None
+            if known is None:
+                known = {
+                    pipeline.address(name): hashlib.sha256(
+                        json.dumps(entry, sort_keys=True, default=str).encode()
+                    ).hexdigest()
+                    for name, entry in pipeline.lock.items()
+                }
+                if key[2]:
+                    self._parsed.put(key, known)
+            digests.update(known)
+        return digests
+
     def notes(self, rev: Revision) -> tuple[str, ...]:
         return tuple(self._state(rev).notes)
 

@@ -14,11 +14,12 @@ import dataclasses
 import re
 from typing import Any, TypeVar
 
+from mlci.text_hazards import BIDI, CONTROLS
+
 T = TypeVar("T")
 
-# C0 and C1 controls, DEL, and the bidirectional overrides that make text read other than
-# it is; tab too, since it upsets the column widths.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Every hazard of mlci.text_hazards (tab among the controls: it upsets the column widths).
+_UNPRINTABLE = re.compile(f"{CONTROLS.pattern}|{BIDI.pattern}")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -17,7 +17,7 @@ import yaml
 from mlci.diff import DeclaredMetric, DeclaredMetrics, compare
 from mlci.diff_format import render_table
 from mlci.snapshot import MetricsRead, Snapshot
-from tests.conftest import Repo
+from tests.conftest import MINIMAL_SPEC, Repo
 
 SPEC = """\
 version: 1
@@ -669,3 +669,32 @@ def test_a_branch_only_on_origin_is_found_as_dvc_finds_it(
         clone.mlci("history", "--rev", "main", "--format", "json", capsys=capsys).out
     )
     assert [c["sha"] for c in history["commits"]] == [main]
+
+
+def test_the_fast_spec_readers_keys_are_the_models_fields() -> None:
+    """`mlci diff` reads a well-formed spec without pydantic; what it calls well-formed must
+    be what the models take, or a misspelt section would pass unseen."""
+    from mlci.commands_diff import METRIC_KEYS, SPEC_KEYS
+    from mlci.spec.model import Metric, Spec
+
+    assert set(Spec.model_fields) == SPEC_KEYS
+    assert set(Metric.model_fields) == METRIC_KEYS
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (("metrics:\n", "metircs:\n"), "metircs"),
+        (("direction: higher\n", "direction: higher\n    tolerance: .nan\n"), "tolerance"),
+    ],
+    ids=["misspelt-section", "nan-tolerance"],
+)
+def test_a_spec_the_full_loader_refuses_is_never_read_by_the_fast_path(
+    project: Repo, capsys: pytest.CaptureFixture[str], edit: tuple[str, str], words: str
+) -> None:
+    spec = MINIMAL_SPEC.replace(*edit, 1)
+    assert spec != MINIMAL_SPEC
+    project.commit({"mlci.yaml": spec}, "spec")
+    result = project.mlci("diff", "HEAD", capsys=capsys)
+    assert result.code == 2, result.out
+    assert words in result.err

@@ -842,3 +842,11 @@ def test_links_fifos_and_files_outside_are_never_read(tmp_path: Path) -> None:
             dvc_status._repo_path(".", path)
     with pytest.raises(dvc_status.Unsupported):
         dvc_status._read_regular(root / "link", "link")
+
+
+@pytest.mark.parametrize("pattern", ["foo\\", "[z-a]"])
+def test_a_dvcignore_pattern_pathspec_refuses_is_left_to_dvc(pattern: str) -> None:
+    """A pull request writes .dvcignore: a pattern that cannot be compiled is DVC's to judge
+    (it says what it makes of it), never a crash of the gate."""
+    with pytest.raises(dvc_status.Unsupported, match="a pattern pathspec refuses"):
+        dvc_status._Ignore([pattern])

@@ -643,3 +643,22 @@ def test_the_gate_runs_after_a_failed_report_step(project: Repo) -> None:
     # step would make false; the gate's condition names the reproduce step, not the report.
     assert gate["if"] == "${{ !cancelled() && steps.reproduce.outcome == 'success' }}"
     assert "continue-on-error" not in report  # the report step's failure stays visible
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "²"},
+        {"Retry-After": "Mon, 01 Jan 99999 00:00:00 GMT"},
+        {"Retry-After": "9" * 5000},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "²"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9" * 5000},
+    ],
+    ids=["superscript", "year-99999", "5000-digits", "reset-superscript", "reset-5000-digits"],
+)
+def test_rate_limit_headers_a_server_garbles_mean_the_default_wait(
+    headers: dict[str, str],
+) -> None:
+    from mlci.publish.retry import SECONDARY_LIMIT_WAIT, rate_limit_wait
+
+    assert rate_limit_wait(429, headers, "slow down", now=0.0) == SECONDARY_LIMIT_WAIT

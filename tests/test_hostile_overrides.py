@@ -140,3 +140,14 @@ def test_a_runner_label_takes_no_expression(
     project.write({"mlci.yaml": MINIMAL_SPEC + where})
     result = project.mlci("validate", capsys=capsys)
     assert result.code == 2 and "is not a runner label" in result.err
+
+
+def test_the_spec_names_exactly_the_rules_that_are_checked() -> None:
+    """`accept_risk:` takes the rules' names; a rule checked but not nameable (or the
+    reverse) would make a risk impossible to accept, or an acceptance that accepts nothing."""
+    from typing import get_args
+
+    from mlci.render.security import RULES
+    from mlci.spec.model import SecurityRule
+
+    assert set(get_args(SecurityRule)) == set(RULES)

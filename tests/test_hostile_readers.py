@@ -530,8 +530,15 @@ PLOTTED_SPEC = MINIMAL_SPEC.replace(
         (lambda r, o: (r / "roc.json").symlink_to(o / "secret.json"), "outside the repository"),
         (lambda r, o: os.mkfifo(r / "roc.json"), "is not a regular file"),
         (lambda r, o: (r / "roc.json").write_text("[" * 5000 + "]" * 5000), "nests deeper"),
+        (
+            lambda r, o: (
+                (r / "roc.json").unlink(missing_ok=True)
+                or (r / "cm.csv").write_text("actual,predicted\n" + "a" * 200_000 + ",a\n")
+            ),
+            "field larger than field limit",
+        ),
     ],
-    ids=["etc-passwd", "outside", "fifo", "deep-json"],
+    ids=["etc-passwd", "outside", "fifo", "deep-json", "huge-csv-field"],
 )
 def test_a_plot_file_the_report_reads_is_confined_and_bounded(
     project: Repo, outside: Path, make: Any, reason: str
@@ -545,9 +552,11 @@ def test_a_plot_file_the_report_reads_is_confined_and_bounded(
     spec = load_project(project.root / "mlci.yaml").spec
     plots = read_plots(_plots(project.root, spec, None), {"base": "main", "target": "PR"})
     skipped = dict(plots.skipped)
-    assert reason in skipped["roc.json"], skipped
+    refused = "cm.csv" if "cm.csv" in skipped else "roc.json"
+    assert reason in skipped[refused], skipped
     assert "0.123456789" not in json.dumps(skipped) and "root:" not in json.dumps(skipped)
-    assert [c.path for c in plots.confusions] == ["cm.csv"]  # the other plot still shows
+    if refused == "roc.json":
+        assert [c.path for c in plots.confusions] == ["cm.csv"]  # the other plot still shows
 
 
 def test_a_base_spec_over_the_cap_is_never_read_whole(project: Repo) -> None:

@@ -623,7 +623,7 @@ def test_ordinary_names_read_as_before() -> None:
 
 # --- the terminal --------------------------------------------------------------------------------
 
-TERMINAL_PAYLOAD = "x\n::error title=forged::mlci gate passed\r\x1b[2K\x1b[32mok\u202e"
+TERMINAL_PAYLOAD = "x\n::error title=forged::mlci gate passed\r\x1b[2K\x1b[32mok\u202e\u2028::x"
 
 
 def test_terminal_tables_keep_each_value_on_its_line(
@@ -648,4 +648,4 @@ def test_terminal_tables_keep_each_value_on_its_line(
         assert "x\\n::error title=forged::mlci gate passed\\r\\x1b[2K" in shown, name
         for line in shown.splitlines():
             assert not line.lstrip().startswith("::"), (name, line)
-        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", shown), name
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e\u2028]", shown), name

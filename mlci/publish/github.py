@@ -325,7 +325,9 @@ class GitHub:
             return _Retryable(problem, None, hint)
         if 200 <= answer.status < 300:
             return self._reply(answer, where)
-        message = _one_line(self.scrub(_message(answer)))
+        # Cut before scrubbing: a hostile body may be 32 MiB, and only 200 characters show.
+        # The scrubber finds a token cut short at the end too.
+        message = _one_line(self.scrub(_message(answer)[:1000]))
         problem = f"{answer.status} {message}"
         wait = rate_limit_wait(answer.status, answer.headers, message, self._retry.clock())
         if wait is None and answer.status not in SERVER_ERRORS:

@@ -64,8 +64,8 @@ def rate_limit_wait(
     retry_after = headers.get("Retry-After")
     if retry_after:
         return _parse_retry_after(retry_after, now)
-    reset = headers.get("X-RateLimit-Reset", "")
-    if headers.get("X-RateLimit-Remaining") == "0" and reset.strip().isdigit():
+    reset = headers.get("X-RateLimit-Reset", "").strip()
+    if headers.get("X-RateLimit-Remaining") == "0" and _seconds(reset):
         # One second more: the reset is a whole second, and arriving early costs a retry.
         return max(0.0, int(reset) - now) + 1.0
     if status == 429 or "rate limit" in message.lower():
@@ -75,9 +75,20 @@ def rate_limit_wait(
 
 def _parse_retry_after(value: str, now: float) -> float:
     value = value.strip()
-    if value.isdigit():
+    if _seconds(value):
         return float(value)
-    parsed = email.utils.parsedate_tz(value)  # the HTTP-date form of Retry-After
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_tz(value)  # the HTTP-date form of Retry-After
+        if parsed is None:
+            return SECONDARY_LIMIT_WAIT
+        return max(0.0, email.utils.mktime_tz(parsed) - now)
+    except (ValueError, OverflowError):  # a year 99999, a day 0: the server's mistake
         return SECONDARY_LIMIT_WAIT
-    return max(0.0, email.utils.mktime_tz(parsed) - now)
+
+
+def _seconds(value: str) -> bool:
+    """A plain count of seconds (or a Unix time): ASCII digits, and few of them.
+
+    `str.isdigit` alone takes "²" and 5,000 digits, which int() then refuses.
+    """
+    return value.isascii() and value.isdigit() and len(value) <= 12
