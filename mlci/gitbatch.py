@@ -132,11 +132,13 @@ class GitObjects:
         header = self._process.stdout.readline()
         if not header:
             raise UsageError("git cat-file stopped unexpectedly")
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return None  # "<name> missing": the name, which may hold spaces, comes first
         parts = header.split()
-        if len(parts) != 3 or parts[1] not in kinds:
-            # "<name> missing", "<name> ambiguous", or a tree/commit where a file was asked.
-            if len(parts) == 3:
-                self._skip(int(parts[2]) + 1)
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise UsageError(f"git cat-file answered {header[:200]!r}, not an object header")
+        if parts[1] not in kinds:
+            self._skip(int(parts[2]) + 1)  # a tree or a commit where a file was asked
             return None
         oid, kind, size = parts[0].decode(), parts[1].decode(), int(parts[2])
         if max_bytes is not None and size > max_bytes:

@@ -67,3 +67,17 @@ def test_many_reads_in_one_batch_match_git_show(tmp_path_factory, contents: list
     with GitObjects(root) as objects:
         read = objects.read_many([(rev, "f.bin") for rev in revisions])
     assert read == contents
+
+
+def test_a_missing_name_with_spaces_is_absent_not_a_crash(repo: Repo) -> None:
+    """git answers `<name> missing` with the name first: one with a space in it must not be
+    read as an object header (it made `mlci gate --spec "my spec.yaml"` exit 3)."""
+    repo.commit({"a.txt": "a"}, "one")
+    with GitObjects(repo.root) as objects:
+        assert objects.read_many(
+            [("HEAD", "my spec.yaml"), ("HEAD", "a b c"), ("HEAD", "a.txt")]
+        ) == [
+            None,
+            None,
+            b"a",
+        ]
