@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import yaml
 
+from mlci.files import ReadRefused, read_regular
 from mlci.gates import pending_stages
 from mlci.metrics_format import read_structured
 from mlci.spec.paths import normalise
@@ -654,16 +655,13 @@ def _open_regular(full: Path, path: str) -> int | None:
 
 
 def _read_regular(full: Path, path: str) -> bytes | None:
+    """A DVC file or params file, within mlci's cap on any file it parses."""
+    if full.is_symlink():
+        raise Unsupported(f"{path} is a symbolic link: mlci never follows one")
     try:
-        if full.is_symlink():
-            raise Unsupported(f"{path} is a symbolic link: mlci never follows one")
-        fd = _open_regular(full, path)
-    except OSError as error:  # ELOOP from O_NOFOLLOW, permissions
-        raise Unsupported(f"{path}: {error.strerror}") from None
-    if fd is None:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        return read_regular(full)
+    except ReadRefused as error:  # not a regular file, too large, unreadable: DVC judges
+        raise Unsupported(f"{path} {error}") from None
 
 
 def _file_md5(full: Path, path: str, legacy: bool) -> str:

@@ -850,3 +850,14 @@ def test_a_dvcignore_pattern_pathspec_refuses_is_left_to_dvc(pattern: str) -> No
     (it says what it makes of it), never a crash of the gate."""
     with pytest.raises(dvc_status.Unsupported, match="a pattern pathspec refuses"):
         dvc_status._Ignore([pattern])
+
+
+def test_a_dvc_file_over_the_readers_cap_is_left_to_dvc(tmp_path: Path) -> None:
+    """dvc.lock is the pull request's: one of gigabytes is never read whole by mlci."""
+    from mlci.bounded_load import MAX_BYTES
+
+    lock = tmp_path / "dvc.lock"
+    with lock.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(dvc_status.Unsupported, match="larger than mlci's cap"):
+        dvc_status._read_regular(lock, "dvc.lock")
