@@ -177,7 +177,7 @@ class GitObjects:
 # --- trees ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TreeEntry:
     """One name in a git tree: its mode (`40000` a folder, `120000` a link) and object id."""
 
@@ -221,6 +221,13 @@ class Bounded(Generic[K, V]):
         self._items.move_to_end(key)
         return found[0]
 
+    def pop(self, key: K) -> V | None:
+        found = self._items.pop(key, None)
+        if found is None:
+            return None
+        self._weight -= found[1]
+        return found[0]
+
     def put(self, key: K, value: V, weight: int = 1) -> None:
         if key in self._items:
             self._weight -= self._items.pop(key)[1]
@@ -238,7 +245,7 @@ class GitTrees:
     """The trees of revisions, read by id through GitObjects and remembered (within a bound
     of entries: a long history holds many trees, most of them shared between commits)."""
 
-    def __init__(self, objects: GitObjects, capacity: int = 500_000) -> None:
+    def __init__(self, objects: GitObjects, capacity: int = 100_000) -> None:
         self._objects = objects
         self._trees: Bounded[str, Tree] = Bounded(capacity)
         self._roots: Bounded[str, str] = Bounded(4096)
@@ -256,6 +263,53 @@ class GitTrees:
                     self._put(found, tree.content)
             self._roots.put(revision, found)
         return found or None
+
+    def forget(self, revision: str) -> None:
+        """Drop `revision`'s root tree: a history reads each commit's once, while the
+        folders below, shared by neighbouring commits, stay remembered."""
+        root = self._roots.pop(revision)
+        if root:
+            self._trees.pop(root)
+            self._dvc_files.pop(root)
+
+    def prefetch_roots(self, revisions: Sequence[str]) -> None:
+        """The root trees of `revisions` not remembered yet, read in one batch."""
+        wanted = [rev for rev in dict.fromkeys(revisions) if self._roots.get(rev) is None]
+        names = [self._objects.root_tree(rev) for rev in wanted]
+        for rev, tree in zip(wanted, self._objects.read_objects(names, None), strict=True):
+            found = ""
+            if tree is not None and isinstance(tree.content, bytes):
+                found = tree.oid
+                if self._trees.get(found) is None:
+                    self._put(found, tree.content)
+            self._roots.put(rev, found)
+
+    def blob_ids(self, revisions: Sequence[str], paths: Iterable[str]) -> set[str]:
+        """The blob ids of `paths` in each of `revisions`, walking all of them a folder level
+        at a time (each level's unknown trees in one batch). Links are not followed."""
+        self.prefetch_roots(revisions)
+        walks = [
+            (path.split("/"), root)
+            for rev in revisions
+            if (root := self.root(rev)) is not None
+            for path in dict.fromkeys(paths)
+        ]
+        blobs: set[str] = set()
+        depth = 0
+        while walks:
+            self.prefetch(tree for _, tree in walks)
+            below = []
+            for parts, tree in walks:
+                entry = self.tree(tree).get(parts[depth])
+                if entry is None or entry.is_link:
+                    continue
+                if depth == len(parts) - 1:
+                    if not entry.is_tree and entry.mode != GITLINK_MODE:
+                        blobs.add(entry.oid)
+                elif entry.is_tree:
+                    below.append((parts, entry.oid))
+            walks, depth = below, depth + 1
+        return blobs
 
     def tree(self, oid: str) -> Tree:
         found = self._trees.get(oid)
@@ -314,6 +368,12 @@ class GitTrees:
         changes one folder costs the trees on its way to the root, not the whole tree."""
         if (known := self._dvc_files.get(oid)) is not None:
             return known
+        top = self.tree(oid)
+        if not any(e.is_tree and n not in SKIPPED_FOLDERS for n, e in top.items()):
+            # No folder to search (a root holding only .dvc/ and files): its own names.
+            names = tuple(sorted(n for n, e in top.items() if not e.is_tree and _is_dvc_file(n)))
+            self._dvc_files.put(oid, names, len(names) + 1)
+            return names
         self._read_unknown(oid)
         # Post-order over the trees not worked out yet, without recursion (a pull request
         # chooses how deep its folders go).
@@ -330,7 +390,7 @@ class GitTrees:
             found = [
                 name
                 for name, entry in self.tree(tree).items()
-                if not entry.is_tree and (name == "dvc.yaml" or name.endswith(".dvc"))
+                if not entry.is_tree and _is_dvc_file(name)
             ]
             for name, child in folders:
                 found.extend(f"{name}/{path}" for path in self._dvc_files.get(child) or ())
@@ -362,6 +422,10 @@ class GitTrees:
                     and self._dvc_files.get(entry.oid) is None
                 )
             level = below
+
+
+def _is_dvc_file(name: str) -> bool:
+    return name == "dvc.yaml" or name.endswith(".dvc")
 
 
 def _holds_dvc_folder(tree: Tree) -> bool:

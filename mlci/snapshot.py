@@ -24,7 +24,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +45,7 @@ from mlci.gitbatch import (
     SKIPPED_FOLDERS,
     TREE_MODE,
     Bounded,
+    Found,
     GitObjects,
     GitTrees,
     Oversized,
@@ -61,10 +62,13 @@ OUTPUT_SECTIONS = ("outs", "metrics", "plots")
 OBJECT_NAME = re.compile(r"[0-9a-f]{32}(\.dir)?")
 FILE_OBJECT_NAME = re.compile(r"[0-9a-f]{32}")
 DEFAULT_PARAMS = "params.yaml"
-# What is remembered across revisions, by git blob id: the bytes of small files, and what a
-# file parses to (a dvc.yaml, a metrics file), so that commits sharing a file parse it once.
-BLOB_CACHE_BYTES = 32 << 20
-PARSED_CACHE_ENTRIES = 4096
+# What is remembered across revisions, by git blob id: the bytes of files, and what a file
+# parses to (a dvc.yaml, a metrics file), so that commits sharing a file parse it once. A
+# history reads commits in order, and commits that share a file are neighbours: a few
+# hundred entries hold what the next commit needs, however long the history.
+BLOB_CACHE_BYTES = 8 << 20
+BLOB_OVERHEAD = 256  # bytes a remembered blob costs beyond its content
+PARSED_CACHE_ENTRIES = 256
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,8 @@ class _AtRevision:
     documents: dict[str, dict[str, Any] | BrokenPipelineFile | None] = field(default_factory=dict)
     notes: dict[str, None] = field(default_factory=dict)  # an ordered set: notes are many
     listing: list[str] | None = None
+    entries: dict[str, Found] = field(default_factory=dict)  # git tree entries by path
+    dvc_paths: list[str] | None = None
     pipelines: list[_Pipeline] | None = None
     stages: dict[str, _Stage] | None = None
     outs: dict[str, _Out] | None = None
@@ -254,6 +260,8 @@ class RevisionReader:
     def forget(self, rev: Revision) -> None:
         """Drop what was read at `rev` (a history reads each commit once)."""
         self._at.pop(rev, None)
+        if rev is not None:
+            self._trees.forget(rev)
 
     # --- files --------------------------------------------------------------------------
 
@@ -275,7 +283,7 @@ class RevisionReader:
                 return read_confined(self.root, path, stores=[p for _, p in self.stores()])
             except ReadRefused as error:
                 return _Refused(str(error))
-        found = self._trees.find(rev, path)
+        found = self._find(rev, path)
         if found.link is not None:
             # git stores a link as a blob holding its target: read, it would be parsed as
             # the file; followed, it would lead anywhere on this machine. Neither is done.
@@ -294,16 +302,40 @@ class RevisionReader:
             return None
         content = found.content
         blob = _Refused(too_large(content.size)) if isinstance(content, Oversized) else content
-        self._blobs.put(oid, blob, len(blob) if isinstance(blob, bytes) else 1)
+        self._blobs.put(oid, blob, BLOB_OVERHEAD + (len(blob) if isinstance(blob, bytes) else 0))
         return blob
+
+    def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> None:
+        """Read ahead, in a few batches, what reading `paths` at each commit of `revs` will
+        need: their root trees, the folders on the way, the blobs (within the cap on file
+        size). Only an optimisation: what is not read ahead is read when asked for."""
+        wanted = [oid for oid in self._trees.blob_ids(revs, paths) if self._blobs.get(oid) is None]
+        found = self._objects.read_objects(wanted, MAX_BYTES, kinds=(b"blob",))
+        for oid, blob in zip(wanted, found, strict=True):
+            if blob is not None:
+                content = blob.content
+                if isinstance(content, Oversized):
+                    self._blobs.put(oid, _Refused(too_large(content.size)), BLOB_OVERHEAD)
+                else:
+                    self._blobs.put(oid, content, BLOB_OVERHEAD + len(content))
+
+    def files_read(self, rev: Revision) -> list[str]:
+        """The paths read at `rev` so far (what the next commit will likely read too)."""
+        return list(self._state(rev).files)
 
     def _blob_id(self, rev: Revision, path: str) -> str | None:
         """The git blob id of the file at `path` in commit `rev` (None for the workspace):
         what its parsed content is remembered by."""
         if rev is None:
             return None
-        entry = self._trees.find(rev, path).entry
+        entry = self._find(rev, path).entry
         return entry.oid if entry is not None and not entry.is_tree else None
+
+    def _find(self, rev: str, path: str) -> Found:
+        entries = self._state(rev).entries
+        if path not in entries:
+            entries[path] = self._trees.find(rev, path)
+        return entries[path]
 
     def listing(self, rev: Revision) -> list[str]:
         """Every file at `rev`: git's tree, or for the workspace what git does not ignore."""
@@ -377,10 +409,14 @@ class RevisionReader:
     def _dvc_paths(self, rev: Revision) -> list[str]:
         """Where DVC looks for its files at `rev`: every dvc.yaml and .dvc file outside
         .git/.dvc folders and DVC subrepos (folders with a .dvc folder of their own)."""
-        if rev is None:
-            return _dvc_paths(self.listing(None))
-        root = self._trees.root(rev)
-        return list(self._trees.dvc_files(root)) if root else []
+        state = self._state(rev)
+        if state.dvc_paths is None:
+            if rev is None:
+                state.dvc_paths = _dvc_paths(self.listing(None))
+            else:
+                root = self._trees.root(rev)
+                state.dvc_paths = list(self._trees.dvc_files(root)) if root else []
+        return state.dvc_paths
 
     def _pipelines(self, rev: Revision) -> list[_Pipeline]:
         """Every dvc.yaml at `rev`, the root's first, each resolved; raises
@@ -630,7 +666,7 @@ class RevisionReader:
         key = ("metrics", found.content_id or "", _suffix(found.path))
         known = self._parsed.get(key) if found.content_id else None
         if isinstance(known, MetricsRead) and known.path == found.path:
-            return replace(known, source=found.source)
+            return known if known.source == found.source else replace(known, source=found.source)
         read = _parse(found.path, found.content, found.source)
         read = replace(read, md5=found.md5) if found.md5 is not None else read
         if found.content_id:
@@ -662,7 +698,7 @@ class RevisionReader:
 
     def _folder(self, rev: Revision, path: str) -> list[str]:
         if rev is not None:
-            entry = self._trees.find(rev, path).entry
+            entry = self._find(rev, path).entry
             if entry is None or not entry.is_tree:
                 return []
             return sorted(f"{path}/{name}" for name, _ in self._trees.files(entry.oid))

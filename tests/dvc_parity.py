@@ -418,3 +418,19 @@ def typed(value: Any) -> Any:
     if isinstance(value, list):
         return [typed(item) for item in value]
     return f"{type(value).__name__}: {value!r}"
+
+
+def history_and_diff(project: Project) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every commit on HEAD's first-parent line, as `mlci history` shows it and as the target
+    side of `mlci diff SHA SHA` shows it: {sha: {file: {key: number}}} each, so that the two
+    readers can be compared cell by cell."""
+    history = project.mlci_json("history", "--rev", "HEAD", "-n", "1000")
+    diffs: dict[str, Any] = {}
+    for commit in history["commits"]:
+        report = project.mlci_json("diff", commit["sha"], commit["sha"])
+        files: dict[str, dict[str, Any]] = {}
+        for row in report["metrics"]:
+            if is_number(row["new"]):
+                files.setdefault(row["file"], {})[row["key"]] = row["new"]
+        diffs[commit["sha"]] = files
+    return history_as_dvc(history), diffs

@@ -39,6 +39,7 @@ from tests.dvc_parity import (
     Project,
     dvc_show_values,
     from_cwd,
+    history_and_diff,
     history_as_dvc,
     make_template,
     metrics_as_dvc,
@@ -53,14 +54,6 @@ pytestmark = pytest.mark.slow
 
 # --- the gaps, in one place: each names what mlci does differently from DVC today ----------
 
-TEMPLATED = (
-    "dvc.yaml paths with ${...} (vars:, params.yaml) are skipped, not resolved "
-    "(snapshot.RevisionReader._path, history.metrics_files)"
-)
-HISTORY_TOP_LEVEL_CACHED = (
-    "mlci history reads top-level metrics from git only (history.metrics_files marks them "
-    "not cached); a DVC-tracked one (a .dvc file) is never read from the cache or remote"
-)
 DVC1_LOCK_CACHED = (
     "a DVC 1 dvc.lock (stage -> {cmd, deps, outs} at the top, no `schema:`) gives no md5s: "
     "a cached metrics file of that commit reads as 'no dvc.lock entry for it, never "
@@ -518,12 +511,10 @@ def test_cached_metrics_diff(cached_metrics: Project) -> None:
     check_metrics_diff(cached_metrics, "HEAD~1")
 
 
-@gap(HISTORY_TOP_LEVEL_CACHED)
 def test_cached_metrics_show(cached_metrics: Project) -> None:
     check_show(cached_metrics)
 
 
-@gap(TEMPLATED)
 def test_top_level_parametrized_metrics(project: Project) -> None:
     project.gen({"metrics.yaml": "foo: 3\nbar: 10"})
     project.dvc_add_by_hand("metrics.yaml")
@@ -1254,3 +1245,68 @@ def test_a_dvc1_lock_file_history(dvc1_lock: Project, request: pytest.FixtureReq
     history = dvc1_lock.mlci_json("history", "--rev", "HEAD")
     values = [commit["metrics"] for commit in history["commits"]]
     assert values == [{"acc": None}, {"acc": 0.5}, {"acc": 0.75}]
+
+
+# === mlci history and mlci diff read a commit alike ==========================================
+
+
+@pytest.fixture(scope="module")
+def get_started(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """As iterative/example-get-started lays it out: an evaluate stage working in src/ whose
+    cached output folder eval/ holds the metrics file dvc.yaml names at the top level, and a
+    cached metrics file of a stage (relative to its wdir); the cache in a `cache.dir` outside
+    the repository, pushed to a local remote, then emptied: every commit's values come from
+    the remote. Two commits, each `dvc commit`ted."""
+    project = new_project(template, tmp_path_factory, "get-started")
+    cache, remote = project.root.parent / "cache", project.root.parent / "remote"
+    project.dvc_ok("config", "cache.dir", str(cache))
+    project.dvc_ok("remote", "add", "-q", "-d", "storage", str(remote))
+    stages = {
+        "evaluate": {"cmd": "python evaluate.py", "wdir": "src", "outs": ["../eval"]},
+        "score": {"cmd": "python score.py", "wdir": "src", "metrics": ["../score.json"]},
+    }
+    project.gen({"dvc.yaml": yaml.safe_dump({"stages": stages, "metrics": ["eval/metrics.json"]})})
+    for accuracy in (0.5, 0.75):
+        project.gen(
+            {
+                "eval/metrics.json": json.dumps({"avg_prec": {"test": accuracy}, "n": 10}),
+                "eval/plots/roc.json": "[]",
+                "score.json": json.dumps({"score": accuracy * 2}),
+            }
+        )
+        project.dvc_ok("commit", "-f", "-q")
+        commit_all(project, f"accuracy {accuracy}")
+    project.dvc_ok("push", "-q")
+    shutil.rmtree(cache)
+    return project
+
+
+def test_get_started_layout_equals_dvc(get_started: Project) -> None:
+    check_show(get_started)
+
+
+@pytest.mark.parametrize(
+    "name", ["counted", "cached_metrics", "pipelines", "get_started", "dvc_tracked_metrics"]
+)
+def test_history_and_diff_agree_on_every_cell(request: pytest.FixtureRequest, name: str) -> None:
+    """Both commands read a commit through one reader: the same numbers in every cell."""
+    ours, theirs = history_and_diff(request.getfixturevalue(name))
+    assert typed(ours) == typed(theirs)
+    assert any(ours.values())  # the repository has values to compare
+
+
+def test_history_and_diff_agree_on_a_metrics_folder(metrics_folder: Project) -> None:
+    ours, theirs = history_and_diff(metrics_folder)
+    assert typed(ours) == typed(theirs) and any(ours.values())
+
+
+@pytest.fixture(scope="module")
+def dvc_tracked_metrics(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A top-level metrics file tracked by a .dvc file, in two commits."""
+    project = new_project(template, tmp_path_factory, "dvc-tracked-metrics")
+    project.gen({"dvc.yaml": yaml.safe_dump({"metrics": ["metrics.json"]})})
+    for value in (1, 2):
+        project.gen({"metrics.json": json.dumps({"acc": value / 4})})
+        project.dvc_add_by_hand("metrics.json")
+        commit_all(project, str(value))
+    return project

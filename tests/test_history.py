@@ -7,10 +7,11 @@ import io
 import json
 import subprocess
 import sys
+import tracemalloc
 
 import pytest
 
-from mlci import history
+from mlci import history, snapshot
 from mlci.history_format import sparkline
 from tests.conftest import Repo
 
@@ -151,3 +152,79 @@ def test_sparkline_scales_and_leaves_gaps() -> None:
     assert sparkline([1.0, 2.0, None, 3.0]) == "▁▅ █"
     assert sparkline([5.0, 5.0]) == "▁▁"
     assert sparkline([None]) == ""
+
+
+def many_commits(repo: Repo, count: int) -> None:
+    """`count` commits on main sharing one dvc.yaml, each with its own metrics and dvc.lock
+    (written by `git fast-import`: seconds for a thousand)."""
+    repo.commit(
+        {"dvc.yaml": "stages:\n  s:\n    cmd: x\n    metrics: [{m.json: {cache: false}}]\n"}
+    )
+    stream = []
+    for index in range(count):
+        files = {
+            "m.json": f'{{"acc": {index / count}}}',
+            "dvc.lock": f"schema: '2.0'\nstages:\n  s:\n    cmd: x{index}\n",
+        }
+        message = f"c{index}".encode()
+        stream.append(b"commit refs/heads/main\n")
+        stream.append(b"committer t <t@t> %d +0000\n" % (1_700_000_000 + index))
+        stream.append(b"data %d\n%s\n" % (len(message), message))
+        if index == 0:
+            stream.append(b"from refs/heads/main^0\n")
+        for name, text in files.items():
+            stream.append(
+                b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(text), text.encode())
+            )
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=repo.root, input=b"".join(stream), check=True
+    )
+    repo.git("reset", "-q", "--hard", "main")
+
+
+def test_each_distinct_blob_is_parsed_once(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    many_commits(repo, 200)
+    parsed: list[str] = []
+    real = snapshot.read_document
+
+    def counting(text: str) -> dict[str, object]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(snapshot, "read_document", counting)
+    result = history.read_history(repo.root, "main", 200, None)
+    assert [row.values["acc"] for row in result.rows][-2:] == [0.99, 0.995]
+    # The dvc.yaml all commits share, once; each commit's own dvc.lock, once.
+    assert len(parsed) == 1 + 200
+    assert all(row.stages_changed == ["s"] for row in result.rows)
+
+
+def test_memory_stays_flat_as_commits_grow(repo: Repo) -> None:
+    """What a commit needed is dropped once it is read: ten times the commits cost the rows
+    they add, not ten times the peak."""
+    many_commits(repo, 1000)
+
+    def peak(count: int) -> int:
+        tracemalloc.start()
+        history.read_history(repo.root, "main", count, None)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(100), peak(1000)
+    assert large < small + 900 * 2_000, (small, large)  # under 2 KB a row more
+
+
+def test_a_commit_whose_dvc_yaml_is_not_yaml_has_no_values(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = "stages:\n  s:\n    cmd: x\n    metrics: [{m.json: {cache: false}}]\n"
+    lock = "schema: '2.0'\nstages:\n  s:\n    cmd: x\n"
+    repo.commit({"dvc.yaml": spec, "dvc.lock": lock, "m.json": '{"acc": 0.5}'})
+    repo.commit({"dvc.yaml": spec + "\nMALFORMED!\n", "m.json": '{"acc": 0.6}'})
+    repo.commit({"dvc.yaml": spec, "m.json": '{"acc": 0.7}'})
+    result = repo.mlci("history", "--rev", "HEAD", "--format", "json", capsys=capsys)
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)["commits"]
+    assert [row["metrics"]["acc"] for row in rows] == [0.5, None, 0.7]
+    assert [row["stages_changed"] for row in rows] == [["s"], [], []]  # the lock never changed
