@@ -27,7 +27,7 @@ from mlci.metrics_format import Value, is_number
 from mlci.snapshot import BrokenPipelineFile, RevisionReader
 
 CHUNK = 256
-"""Commits whose files are read ahead together."""
+"""Commits whose files are read ahead together, at most."""
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,16 @@ class CommitMetrics:
 def commit_metrics(reader: RevisionReader, commits: list[Commit]) -> Iterator[CommitMetrics]:
     """Each commit's metrics as `mlci diff` reads them, one commit at a time, each commit
     forgotten by the reader once read. The files the last commit read are read ahead for
-    the next CHUNK commits in a few batches: one round trip to git per file and commit
-    would cost more than reading them."""
-    ahead = ["dvc.yaml", "dvc.lock"]
+    the next commits (up to CHUNK, as many as the reader keeps) in a few batches: one round
+    trip to git per file and commit would cost more than reading them."""
+    ahead, chunk, until = ["dvc.yaml", "dvc.lock"], 8, 0
     for index, commit in enumerate(commits):
-        if index % CHUNK == 0:
-            reader.prefetch([c.sha for c in commits[index : index + CHUNK]], ahead)
+        if index == until:
+            weight = reader.prefetch([c.sha for c in commits[index : index + chunk]], ahead)
+            until = index + chunk
+            # As many commits as the reader keeps blobs for (big dvc.lock files: fewer).
+            each = max(1, weight // chunk)
+            chunk = max(1, min(CHUNK, reader.read_ahead_bytes // each))
         try:
             reads = reader.read_metrics(commit.sha)
             digests: dict[str, str] | None = reader.lock_digests(commit.sha)

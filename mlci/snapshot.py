@@ -66,9 +66,11 @@ DEFAULT_PARAMS = "params.yaml"
 # parses to (a dvc.yaml, a metrics file), so that commits sharing a file parse it once. A
 # history reads commits in order, and commits that share a file are neighbours: a few
 # hundred entries hold what the next commit needs, however long the history.
-BLOB_CACHE_BYTES = 8 << 20
+# Both are bounded in bytes, so that a long history holds no more than a short one.
+BLOB_CACHE_BYTES = 2 << 20
 BLOB_OVERHEAD = 256  # bytes a remembered blob costs beyond its content
-PARSED_CACHE_ENTRIES = 256
+PARSED_CACHE_BYTES = 2 << 20
+"""Parsed data costs some eight times its text in Python objects: weighed as such."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ class RevisionReader:
         self._at: dict[Revision, _AtRevision] = {}
         self._stores: list[tuple[str, Path]] | None = None
         self._blobs: Bounded[str, bytes | _Refused] = Bounded(BLOB_CACHE_BYTES)
-        self._parsed: Bounded[tuple[str, ...], Any] = Bounded(PARSED_CACHE_ENTRIES)
+        self._parsed: Bounded[tuple[str, ...], Any] = Bounded(PARSED_CACHE_BYTES)
 
     def _state(self, rev: Revision) -> _AtRevision:
         state = self._at.get(rev)
@@ -305,12 +307,14 @@ class RevisionReader:
         self._blobs.put(oid, blob, BLOB_OVERHEAD + (len(blob) if isinstance(blob, bytes) else 0))
         return blob
 
-    def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> None:
+    def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> int:
         """Read ahead, in a few batches, what reading `paths` at each commit of `revs` will
         need: their root trees, the folders on the way, the blobs (within the cap on file
-        size). Only an optimisation: what is not read ahead is read when asked for."""
+        size); returns what they weigh in the reader's memory. Only an optimisation: what
+        is not read ahead is read when asked for."""
         wanted = [oid for oid in self._trees.blob_ids(revs, paths) if self._blobs.get(oid) is None]
         found = self._objects.read_objects(wanted, MAX_BYTES, kinds=(b"blob",))
+        weight = 0
         for oid, blob in zip(wanted, found, strict=True):
             if blob is not None:
                 content = blob.content
@@ -318,6 +322,13 @@ class RevisionReader:
                     self._blobs.put(oid, _Refused(too_large(content.size)), BLOB_OVERHEAD)
                 else:
                     self._blobs.put(oid, content, BLOB_OVERHEAD + len(content))
+                    weight += BLOB_OVERHEAD + len(content)
+        return weight
+
+    @property
+    def read_ahead_bytes(self) -> int:
+        """What `prefetch` may read at once and still find it all when asked for."""
+        return BLOB_CACHE_BYTES // 2
 
     def files_read(self, rev: Revision) -> list[str]:
         """The paths read at `rev` so far (what the next commit will likely read too)."""
@@ -378,7 +389,7 @@ class RevisionReader:
             except UnreadableDocument as error:
                 parsed = error
             if oid is not None:
-                self._parsed.put(("document", oid), parsed)
+                self._parsed.put(("document", oid), parsed, _parsed_weight(found))
         if not isinstance(parsed, UnreadableDocument):
             return parsed
         if _is_pipeline_file(path) and isinstance(parsed, NotAMapping) and parsed.empty:
@@ -501,7 +512,7 @@ class RevisionReader:
             except UnreadableDocument as error:
                 parsed = error
             if found.content_id:
-                self._parsed.put(key, parsed)
+                self._parsed.put(key, parsed, _parsed_weight(found.content))
         if isinstance(parsed, UnreadableDocument):
             raise parsed
         return parsed
@@ -670,7 +681,7 @@ class RevisionReader:
         read = _parse(found.path, found.content, found.source)
         read = replace(read, md5=found.md5) if found.md5 is not None else read
         if found.content_id:
-            self._parsed.put(key, read)
+            self._parsed.put(key, read, _parsed_weight(found.content))
         return read
 
     def _contents(self, rev: Revision, path: str) -> Iterator[_Found | MetricsRead]:
@@ -889,7 +900,7 @@ class RevisionReader:
                     for name, entry in pipeline.lock.items()
                 }
                 if key[2]:
-                    self._parsed.put(key, known)
+                    self._parsed.put(key, known, 256 + 200 * len(known))
             digests.update(known)
         return digests
 
@@ -973,6 +984,10 @@ def _lock_stages(lock: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 def _in(wdir: str, file: Any) -> str:
     """A params file's repository path ("" when it lies outside the repository)."""
     return normalise(wdir, str(file)) or ""
+
+
+def _parsed_weight(content: bytes | _Refused) -> int:
+    return 256 + 8 * (len(content) if isinstance(content, bytes) else 0)
 
 
 def _suffix(path: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mlci import snapshot
 from mlci.gitbatch import GitObjects
 from mlci.snapshot import (
     BrokenPipelineFile,
@@ -550,3 +551,37 @@ def test_vars_stages_use_are_params_as_dvc_reports_them(repo: Repo, reader: Revi
         "params.yaml": {"seed": 7, "other": 1},
         "hp.yaml": {"train.lr": 0.1},
     }
+
+
+def test_the_stage_list_is_built_once_per_revision(
+    repo: Repo, reader: RevisionReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every question about stages (outputs, params, metrics, stage inputs) asks for the
+    stage list; at 1,000 stages building it per question cost 10^6 steps."""
+    count = 1000
+    stages = {
+        f"s{i}": {"cmd": "x", "params": [f"p.s{i}"], "metrics": [{f"m{i}.json": {"cache": False}}]}
+        for i in range(count)
+    }
+    locked = {
+        f"s{i}": {"cmd": "x", "outs": [{"path": f"m{i}.json", "md5": "0" * 32}]}
+        for i in range(count)
+    }
+    sha = repo.commit(
+        {
+            "dvc.yaml": json.dumps({"stages": stages}),
+            "dvc.lock": json.dumps({"schema": "2.0", "stages": locked}),
+            **{f"m{i}.json": f'{{"acc": {i}}}' for i in range(count)},
+        }
+    )
+    built: list[str] = []
+    real = snapshot._Stage
+
+    def counting(*args: object, **kw: object) -> object:
+        built.append(str(args[0] if args else kw["name"]))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "_Stage", counting)
+    old, new = snapshots(reader, (sha, "HEAD"), (None, "workspace"))
+    assert len(new.metrics) == count and len(old.stages) == count
+    assert len(built) == 2 * count  # once per stage and revision
