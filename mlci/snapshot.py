@@ -976,9 +976,19 @@ def _entries(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _lock_stages(lock: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    stages = (lock or {}).get("stages")
-    items = stages.items() if isinstance(stages, dict) else ()
-    return {str(name): stage for name, stage in items if isinstance(stage, dict)}
+    """dvc.lock's stages: DVC 2 and 3 write them under `stages:` beside `schema: '2.0'`;
+    DVC 1 wrote them at the top, with no schema (still in old commits)."""
+    lock = lock or {}
+    if "schema" in lock or "stages" in lock:
+        stages = lock.get("stages")
+        items = stages.items() if isinstance(stages, dict) else ()
+        return {str(name): stage for name, stage in items if isinstance(stage, dict)}
+    # DVC 1: every top-level key a stage; an entry without a command is no stage of it.
+    return {
+        str(name): stage
+        for name, stage in lock.items()
+        if isinstance(stage, dict) and "cmd" in stage
+    }
 
 
 def _in(wdir: str, file: Any) -> str:

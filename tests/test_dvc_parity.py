@@ -53,12 +53,7 @@ from tests.dvc_parity import (
 pytestmark = pytest.mark.slow
 
 # --- the gaps, in one place: each names what mlci does differently from DVC today ----------
-
-DVC1_LOCK_CACHED = (
-    "a DVC 1 dvc.lock (stage -> {cmd, deps, outs} at the top, no `schema:`) gives no md5s: "
-    "a cached metrics file of that commit reads as 'no dvc.lock entry for it, never "
-    "reproduced' (snapshot._lock_stages and history._cached_md5 read only `stages:`)"
-)
+# None today: every case above and below passes. `gap(reason)` marks the next one found.
 
 
 def gap(reason: str) -> pytest.MarkDecorator:
@@ -1217,17 +1212,11 @@ def dvc1_lock(
     return project
 
 
-def dvc1_gap(request: pytest.FixtureRequest) -> None:
-    if "cached" in request.node.callspec.id:
-        request.applymarker(gap(DVC1_LOCK_CACHED))
-
-
-def test_a_dvc1_lock_file_diff(dvc1_lock: Project, request: pytest.FixtureRequest) -> None:
+def test_a_dvc1_lock_file_diff(dvc1_lock: Project) -> None:
     """A deliberate difference (README, `mlci diff`): DVC 3 refuses a DVC 1 dvc.lock, and
     with it the whole revision, even metrics committed to git (`'./dvc.lock' validation
     failed`): its diff shows no old value. mlci reads that commit's metrics: old commits
     cannot be rewritten, and their numbers are the history a comparison needs."""
-    dvc1_gap(request)
     shown = dvc1_lock.dvc("metrics", "show", "--json", "-A")
     old = dvc1_lock.git("rev-parse", "HEAD~1").strip()
     assert shown[old]["error"]["type"] == "YAMLValidationError"
@@ -1239,9 +1228,8 @@ def test_a_dvc1_lock_file_diff(dvc1_lock: Project, request: pytest.FixtureReques
     )
 
 
-def test_a_dvc1_lock_file_history(dvc1_lock: Project, request: pytest.FixtureRequest) -> None:
+def test_a_dvc1_lock_file_history(dvc1_lock: Project) -> None:
     """The same difference in `mlci history`: DVC 3 shows the DVC 1 commit as an error."""
-    dvc1_gap(request)
     history = dvc1_lock.mlci_json("history", "--rev", "HEAD")
     values = [commit["metrics"] for commit in history["commits"]]
     assert values == [{"acc": None}, {"acc": 0.5}, {"acc": 0.75}]
