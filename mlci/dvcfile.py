@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument, check_plain, check_size, load_yaml
+from mlci.bounded_load import (
+    MAX_VALUES,
+    UnreadableDocument,
+    check_plain,
+    check_size,
+    load_yaml,
+)
 
 MAX_PYTHON_TOKENS = 100_000
 """Tokens of a params.py: an honest one holds a few hundred. Python's parser builds a tree
@@ -163,7 +169,6 @@ def _plain(value: Any) -> Any:
 MAX_GENERATED = 10_000
 """Stages one foreach/matrix may generate: a matrix of ten keys of ten values is 10^10."""
 DEFAULT_VARS = "params.yaml"
-_EXPRESSION = re.compile(r"(?<!\\)\$\{(?P<inner>.*?)\}")
 _RESERVED = ("item", "key")
 _KEY_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[[^.\[\]]+\])*")
 Loader = Callable[[str], "Mapping[str, Any] | None"]
@@ -305,9 +310,15 @@ class _Context:
         """`data` with every `${...}` in its strings (keys too) resolved, as DVC's
         `Context.resolve`; `nodes`: a string that is one `${...}` gives its node."""
         if isinstance(data, Mapping):
-            return {
-                self.resolve(k, key): self.resolve(v, key, nodes=nodes) for k, v in data.items()
-            }
+            resolved = {}
+            for name, value in data.items():
+                resolved_name = self.resolve(name, key)
+                if isinstance(resolved_name, (dict, list)):
+                    raise TemplateError(
+                        f"the key {name!r} resolves to a {type(resolved_name).__name__}"
+                    )
+                resolved[resolved_name] = self.resolve(value, key, nodes=nodes)
+            return resolved
         if isinstance(data, (list, tuple)):
             return [self.resolve(item, key, nodes=nodes) for item in data]
         if isinstance(data, str):
@@ -315,21 +326,45 @@ class _Context:
         return data
 
     def _resolve_text(self, text: str, key: str | None, *, nodes: bool) -> Any:
-        matches = list(_EXPRESSION.finditer(text))
+        matches = _expressions(text)
         if not matches:
             return text.replace("\\${", "${")
-        if len(matches) == 1 and matches[0].group(0) == text:
-            node = self.select(matches[0]["inner"])
+        if len(matches) == 1 and matches[0][:2] == (0, len(text)):
+            node = self.select(matches[0][2])
             _check_value(node, key)
             return node if nodes else node.plain()
         parts, index = [], 0
-        for match in matches:
-            node = self.select(match["inner"])
+        for start, end, inner in matches:
+            node = self.select(inner)
             _check_value(node, key)
-            parts += [text[index : match.start()], _text(node.plain())]
-            index = match.end()
+            parts += [text[index:start], _text(node.plain())]
+            index = end
         parts.append(text[index:])
         return "".join(parts).replace("\\${", "${")
+
+
+def _expressions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inner) of each `${inner}` in `text`, as DVC's KEYCRE finds them (not
+    after a backslash; `inner` up to the first `}`, on one line), in linear time: the
+    regex takes time quadratic in a line of many `${` and no `}`, which a pull request may
+    write."""
+    found: list[tuple[int, int, str]] = []
+    position, close, newline = 0, -1, -1
+    while (start := text.find("${", position)) != -1:
+        if close < start + 2:
+            close = text.find("}", start + 2)
+            if close == -1:
+                break  # no `}` after: no expression either
+        if newline < start:
+            newline = text.find("\n", start)
+            if newline == -1:
+                newline = len(text)
+        if (start > 0 and text[start - 1] == "\\") or newline < close:
+            position = start + 1  # escaped, or no `}` on this line: try the next `${`
+            continue
+        found.append((start, close + 1, text[start + 2 : close]))
+        position = close + 1
+    return found
 
 
 def _check_value(node: _Node, key: str | None) -> None:
@@ -485,6 +520,11 @@ def _generated(
             raise TemplateError("a foreach stage needs a `do:` mapping")
         template = do
         members = _foreach(context, definition["foreach"])
+    if len(members) * _size(template) > MAX_VALUES:
+        raise TemplateError(
+            f"its {len(members):,} stages would expand to more than mlci's cap of "
+            f"{MAX_VALUES:,} values"
+        )
     for key, item, with_key in members:
         # `item` and `key` stand for the member while its stage resolves, then what was
         # there before (global vars of those names) is back.
@@ -498,6 +538,20 @@ def _generated(
             for word in _RESERVED:
                 context.data.pop(word, None)
             context.data.update(saved)
+
+
+def _size(data: Any) -> int:
+    """Values and keys in `data`, counted without recursion."""
+    count, stack = 0, [data]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, Mapping):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _foreach(context: _Context, data: Any) -> list[tuple[str, _Node, bool]]:

@@ -26,6 +26,9 @@ _CHUNK = 1 << 20
 # Requests up to this size are written before reading, without a writer thread: a pipe holds
 # 64 KiB, so git can never be waiting on us to read while we wait on it to read.
 _DIRECT_WRITE = 16 << 10
+MAX_TREE_BYTES = 16 << 20
+"""A tree object larger than this (some 400,000 names in one folder) is read as empty: a
+pull request can commit one, and mlci would hold every entry of it."""
 TREE_MODE = "40000"
 LINK_MODE = "120000"
 GITLINK_MODE = "160000"  # a submodule: a commit of another repository, not a tree here
@@ -255,7 +258,9 @@ class GitTrees:
         """The id of the project folder's tree at `revision` (None: no such folder there)."""
         found = self._roots.get(revision)
         if found is None:
-            (tree,) = self._objects.read_objects([self._objects.root_tree(revision)], None)
+            (tree,) = self._objects.read_objects(
+                [self._objects.root_tree(revision)], MAX_TREE_BYTES
+            )
             found = ""  # remembered as "": no tree there
             if tree is not None and isinstance(tree.content, bytes):
                 found = tree.oid
@@ -276,7 +281,8 @@ class GitTrees:
         """The root trees of `revisions` not remembered yet, read in one batch."""
         wanted = [rev for rev in dict.fromkeys(revisions) if self._roots.get(rev) is None]
         names = [self._objects.root_tree(rev) for rev in wanted]
-        for rev, tree in zip(wanted, self._objects.read_objects(names, None), strict=True):
+        found_trees = self._objects.read_objects(names, MAX_TREE_BYTES)
+        for rev, tree in zip(wanted, found_trees, strict=True):
             found = ""
             if tree is not None and isinstance(tree.content, bytes):
                 found = tree.oid
@@ -321,7 +327,8 @@ class GitTrees:
     def prefetch(self, oids: Iterable[str]) -> None:
         """Read the trees not remembered yet, in one batch."""
         wanted = [oid for oid in dict.fromkeys(oids) if self._trees.get(oid) is None]
-        for oid, found in zip(wanted, self._objects.read_objects(wanted, None), strict=True):
+        found_trees = self._objects.read_objects(wanted, MAX_TREE_BYTES)
+        for oid, found in zip(wanted, found_trees, strict=True):
             content = found.content if found is not None else b""
             self._put(oid, content if isinstance(content, bytes) else b"")
 

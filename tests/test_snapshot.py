@@ -585,3 +585,23 @@ def test_the_stage_list_is_built_once_per_revision(
     old, new = snapshots(reader, (sha, "HEAD"), (None, "workspace"))
     assert len(new.metrics) == count and len(old.stages) == count
     assert len(built) == 2 * count  # once per stage and revision
+
+
+def test_hostile_templates_are_refused_in_linear_time(repo: Repo, reader: RevisionReader) -> None:
+    """A line of a million `${` with no `}` (DVC's own pattern takes quadratic time over
+    it), a foreach whose stages would expand past the cap on values, a key that resolves
+    to a mapping: notes, never a hang or a crash."""
+    pipeline = {
+        "vars": [{"d": {"a": 1}, "many": list(range(5000))}],
+        "stages": {
+            "open": {"cmd": "${" * 1_000_000, "metrics": [{"m.json": {"cache": False}}]},
+            "wide": {"foreach": "${many}", "do": {"cmd": "x", "outs": list(range(300))}},
+        },
+        "plots": [{"${d}": {"x": "step"}}],
+    }
+    sha = repo.commit({"dvc.yaml": json.dumps(pipeline), "m.json": '{"acc": 1}'})
+    snapshot = reader.snapshot(sha, "HEAD")
+    assert snapshot.metrics["m.json"].values == {"acc": 1}  # the open `${` is plain text
+    notes = " ".join(snapshot.notes)
+    assert "stage 'wide' cannot be resolved (its 5,000 stages would expand" in notes
+    assert "`plots` entry {'${d}': {'x': 'step'}} cannot be resolved (the key '${d}'" in notes
