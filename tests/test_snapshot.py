@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -506,7 +507,9 @@ def test_templating_resolves_as_dvc_parsing_does(
     for name, data in files.items():
         (tmp_path / name).write_text(json.dumps(data))
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    DvcRepo.init(str(tmp_path))
+    # In a child: DVC's logger keeps the stream of the first test that set it up, which
+    # pytest has closed by now when another in-process DVC test ran on this worker first.
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=tmp_path, check=True)
     monkeypatch.chdir(tmp_path)  # DVC names vars files from the working directory
     theirs = DataResolver(DvcRepo(str(tmp_path)), str(tmp_path), document)
     ours = resolve_pipeline(document, files.get, templated=True)
