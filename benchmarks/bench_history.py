@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# DVC without its usage analytics (a network call that can stall where there is none).
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}
 TARGET_RATIO = 0.02
 FLAT_FACTOR = 1.5
 DVC_YAML = """\
@@ -101,7 +103,9 @@ def timed(argv: Sequence[str], root: Path) -> tuple[float, float, str]:
     """(seconds, peak resident MiB, stdout) of one run of `argv` in a fresh process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=root, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            argv, cwd=root, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=ENV
+        )
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)

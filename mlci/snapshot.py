@@ -1,7 +1,10 @@
 """What a revision holds, read without running DVC: metrics, params, outputs, stage inputs.
 
 A revision is a commit SHA, or None for the workspace. Files of a commit come from git through
-one `git cat-file --batch` process (GitObjects); files of the workspace from disk. An output
+one `git cat-file --batch` process (GitObjects), found by walking the commit's trees
+(GitTrees); files of the workspace from disk. Every dvc.yaml DVC would collect is read (not
+inside .git/.dvc folders nor DVC subrepos), each relative to its folder with the dvc.lock
+beside it, its `${...}` resolved from `vars:` as DVC resolves them (mlci.dvcfile). An output
 that DVC caches (`cache: true`, DVC's default) is not in git: its content is found through that
 revision's dvc.lock, whose md5 names an object in the local DVC cache (DVC 3 layout,
 `files/md5/ab/cdef...`; DVC 2's `ab/cdef...` for entries without `hash: md5`) or, when the
@@ -201,6 +204,18 @@ class _Stage:
 
 
 @dataclass(frozen=True)
+class _Resolved:
+    """What a dvc.yaml resolves to, whatever its dvc.lock."""
+
+    stages: Mapping[str, _Stage]
+    metrics: list[Any]
+    params: list[Any]
+    problems: list[str]
+    cache_flags: Mapping[str, bool]
+    """Output path -> whether DVC caches it."""
+
+
+@dataclass(frozen=True)
 class _Pipeline:
     """One dvc.yaml of the repository, with the dvc.lock beside it."""
 
@@ -213,6 +228,8 @@ class _Pipeline:
     metrics: list[Any]
     params: list[Any]
     has_lock: bool
+    outs: Mapping[str, _Out]
+    """The outputs its dvc.lock records, by repository path."""
 
     def address(self, name: str) -> str:
         """DVC's name for a stage of this file: `name` at the root, else `path:name`."""
@@ -452,17 +469,43 @@ class RevisionReader:
         folder = path.rpartition("/")[0] or "."
         lock_path = "dvc.lock" if folder == "." else f"{folder}/dvc.lock"
         lock = self._document(rev, lock_path)
+        resolved = self._resolved(rev, path, document)
+        locked = _lock_stages(lock)
+        return _Pipeline(
+            path=path,
+            folder=folder,
+            stages=resolved.stages,
+            lock=locked,
+            metrics=resolved.metrics,
+            params=resolved.params,
+            has_lock=lock is not None,
+            outs=_pipeline_outs(path, folder, resolved, locked),
+        )
+
+    def _resolved(self, rev: Revision, path: str, document: dict[str, Any]) -> _Resolved:
+        """A dvc.yaml's stages and top-level entries, resolved. Without `${`, they depend
+        on the file alone: commits that share it share them (a history of 10,000 commits
+        resolves a dvc.yaml once)."""
+        folder = path.rpartition("/")[0] or "."
         content = self._lookup(rev, path)
         templated = isinstance(content, bytes) and b"${" in content
+        key = None
+        if rev is not None and not templated:
+            key = ("resolved", path, self._blob_id(rev, path) or "")
+            known = self._parsed.get(key)
+            if isinstance(known, _Resolved):
+                for problem in known.problems:
+                    self._note(rev, f"{path} at {where(rev)}: {problem}")
+                return known
 
         def load(relative: str) -> Mapping[str, Any] | None:
             return self._vars_file(rev, normalise(folder, relative))
 
-        resolved = resolve_pipeline(document, load, templated=templated)
-        for problem in resolved.problems:
+        pipeline = resolve_pipeline(document, load, templated=templated)
+        for problem in pipeline.problems:
             self._note(rev, f"{path} at {where(rev)}: {problem}")
         stages = {}
-        for name, stage in resolved.stages.items():
+        for name, stage in pipeline.stages.items():
             wdir = normalise(folder, stage.wdir) or folder
             tracked = {
                 repo_path: values
@@ -472,15 +515,16 @@ class RevisionReader:
             stages[name] = _Stage(
                 name if folder == "." else f"{path}:{name}", wdir, stage.data, tracked
             )
-        return _Pipeline(
-            path=path,
-            folder=folder,
-            stages=stages,
-            lock=_lock_stages(lock),
-            metrics=resolved.metrics,
-            params=resolved.params,
-            has_lock=lock is not None,
+        resolved = _Resolved(
+            stages,
+            pipeline.metrics,
+            pipeline.params,
+            pipeline.problems,
+            _cache_flags(stages.values()),
         )
+        if key is not None:
+            self._parsed.put(key, resolved, _parsed_weight(content or b""))
+        return resolved
 
     def _vars_file(self, rev: Revision, path: str | None) -> Mapping[str, Any] | None:
         """A file dvc.yaml's `vars:` names (or params.yaml), read as DVC reads it from git
@@ -562,17 +606,9 @@ class RevisionReader:
         return state.outs
 
     def _lock_outs(self, rev: Revision) -> dict[str, _Out]:
-        stages = self._stages(rev)
-        cached = _cache_flags(stages.values())
         outs: dict[str, _Out] = {}
         for pipeline in self._pipelines(rev):
-            for name, locked in pipeline.lock.items():
-                stage = stages.get(pipeline.address(name))
-                wdir = stage.wdir if stage is not None else pipeline.folder
-                for entry in _list(locked.get("outs")):
-                    out = _out(entry, wdir, pipeline.address(name), cached)
-                    if out is not None:
-                        outs[out.path] = out
+            outs.update(pipeline.outs)
         return outs
 
     def _dvc_file_outs(self, rev: Revision, dvc_file: str) -> dict[str, _Out]:
@@ -1040,6 +1076,24 @@ def _tracked(flat: dict[str, ParamValue], keys: frozenset[str] | None) -> dict[s
 def _prefixes(parts: list[str]) -> Iterator[list[str]]:
     for end in range(1, len(parts) + 1):
         yield parts[:end]
+
+
+def _pipeline_outs(
+    path: str, folder: str, resolved: _Resolved, lock: Mapping[str, Mapping[str, Any]]
+) -> dict[str, _Out]:
+    """The outputs a dvc.lock records, each relative to its stage's wdir, cached or not as
+    dvc.yaml says (dvc.lock does not)."""
+    cached = resolved.cache_flags
+    outs: dict[str, _Out] = {}
+    for name, locked in lock.items():
+        stage = resolved.stages.get(name)
+        wdir = stage.wdir if stage is not None else folder
+        address = name if folder == "." else f"{path}:{name}"
+        for entry in _list(locked.get("outs")):
+            out = _out(entry, wdir, address, cached)
+            if out is not None:
+                outs[out.path] = out
+    return outs
 
 
 def _cache_flags(stages: Iterable[_Stage]) -> dict[str, bool]:
