@@ -88,11 +88,10 @@ def _suffix(path: str) -> str:
     return path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
 
 
-def flatten(data: Mapping[str, Any]) -> dict[str, Value]:
-    """Nested mappings as dotted keys, in file order and in one pass: each key is built
-    once, however deep it lies (merging each level's dict into its parent's copies keys
-    once per level)."""
-    flat: dict[str, Value] = {}
+def dotted_leaves(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any]]:
+    """(dotted key, value) of every value that is not a mapping, in file order and in one
+    pass: each key is built once, however deep it lies (merging each level's dict into its
+    parent's would copy keys once per level)."""
     stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [("", iter(data.items()))]
     while stack:
         prefix, items = stack[-1]
@@ -101,11 +100,18 @@ def flatten(data: Mapping[str, Any]) -> dict[str, Value]:
             if isinstance(value, Mapping):
                 stack.append((name + ".", iter(value.items())))
                 break
-            if isinstance(value, (int, float, str, bool)):
-                flat[name] = value
+            yield name, value
         else:
             stack.pop()
-    return flat
+
+
+def flatten(data: Mapping[str, Any]) -> dict[str, Value]:
+    """Nested metrics as dotted keys; only numbers, text and booleans are metrics."""
+    return {
+        name: value
+        for name, value in dotted_leaves(data)
+        if isinstance(value, (int, float, str, bool))
+    }
 
 
 def _last_row(text: str, delimiter: str) -> dict[str, Value]:

@@ -55,7 +55,13 @@ from mlci.gitbatch import (
     GitTrees,
     Oversized,
 )
-from mlci.metrics_format import MetricsFormatError, Value, parse_metrics, read_structured
+from mlci.metrics_format import (
+    MetricsFormatError,
+    Value,
+    dotted_leaves,
+    parse_metrics,
+    read_structured,
+)
 from mlci.spec.paths import normalise
 
 Revision = str | None  # a commit SHA; None is the workspace
@@ -1164,24 +1170,14 @@ def _stage_inputs(locked: Mapping[str, Any], wdir: str) -> StageInputs:
 
 
 def flatten_params(data: Mapping[Any, Any]) -> dict[str, ParamValue]:
-    """Nested params as dotted keys, in file order and in one pass (as metrics_format's
-    flatten); lists and nulls are values too (unlike metrics)."""
-    flat: dict[str, ParamValue] = {}
-    stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [("", iter(data.items()))]
-    while stack:
-        prefix, items = stack[-1]
-        for key, value in items:
-            name = f"{prefix}{key}"
-            if isinstance(value, Mapping):
-                stack.append((name + ".", iter(value.items())))
-                break
-            if value is None or isinstance(value, (int, float, str, bool, list)):
-                flat[name] = value
-            else:  # dates and other YAML types: compared and shown as text
-                flat[name] = str(value)
-        else:
-            stack.pop()
-    return flat
+    """Nested params as dotted keys (metrics_format.dotted_leaves); lists and nulls are
+    values too (unlike metrics), and dates and other YAML types are compared as text."""
+    return {
+        name: value
+        if value is None or isinstance(value, (int, float, str, bool, list))
+        else str(value)
+        for name, value in dotted_leaves(data)
+    }
 
 
 def _bad_md5(path: str, md5: str) -> MetricsRead:
