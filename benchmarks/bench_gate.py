@@ -8,7 +8,7 @@ output, writes one output; the last also writes metrics.json), generates dvc.yam
 `mlci generate`, and writes what `dvc repro` would leave: every output, dvc.lock with the
 hashes DVC records and the cached outputs in .dvc/cache (reproducing 1,000 stages would take
 far longer than the benchmark). One `dvc status` must then say that nothing changed, mlci's
-own answer (`mlci.dvc_status.compute`) must be the same and `mlci gate` must pass; these
+own answer (`mlci.dvc.status.compute`) must be the same and `mlci gate` must pass; these
 first runs are the warm-up (disk cache, .pyc files) of the timed ones.
 
 The spec's merge gate has one rule, `check: reproduced`, so `mlci gate` compares the
@@ -212,7 +212,7 @@ def build_project(root: Path, stages: int) -> None:
 
 def dvc_pending(root: Path) -> tuple[dict[str, str], float]:
     """What `mlci gate` used to ask: pending_stages of `dvc status --json`, and its time."""
-    from mlci.gates import pending_stages
+    from mlci.compare.gates import pending_stages
 
     start = time.perf_counter()
     done = run([tool("dvc"), "status", "--json"], root)
@@ -221,7 +221,7 @@ def dvc_pending(root: Path) -> tuple[dict[str, str], float]:
 
 
 def mlci_pending(root: Path) -> dict[str, str]:
-    from mlci import dvc_status
+    from mlci.dvc import status as dvc_status
 
     return dvc_status.compute(root)
 

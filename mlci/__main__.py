@@ -1,5 +1,5 @@
 import sys
 
-from mlci.cli import main
+from mlci.cli.main import main
 
 sys.exit(main())

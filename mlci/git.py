@@ -1,11 +1,21 @@
-"""The only module that runs git."""
+"""The only module that runs git, one process per question (gitbatch.py reads many blobs
+through one process of its own)."""
 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import UsageError
+
+
+def _git_bytes(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """git's raw output: file names are bytes, which a listing must keep as git wrote them."""
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True)
+    except OSError as error:
+        raise UsageError(f"git could not run: {error}") from None
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -99,3 +109,56 @@ def resolve_revision(root: Path, revision: str) -> str:
 def merge_base(root: Path, first: str, second: str) -> str | None:
     done = _git(root, "merge-base", "--end-of-options", first, second, check=False)
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def work_tree_files(root: Path, *, with_modes: bool = False) -> list[str]:
+    """The files of the work tree under `root` that git does not ignore: tracked and
+    untracked (which skips the data folders DVC puts in .gitignore). With `with_modes`, each
+    tracked entry is `ls-files -s`'s "MODE SHA STAGE\tPATH", so a submodule shows as mode
+    160000; untracked entries are bare paths, and a nested repository ends in "/"."""
+    args = ["ls-files", "-z", *(["-s"] if with_modes else []), "--cached", "--others"]
+    done = _git_bytes(root, *args, "--exclude-standard")
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip() or str(done.returncode)
+        raise UsageError(f"git ls-files failed: {detail}")
+    entries = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return [entry for entry in entries if entry]
+
+
+def ignores_any(root: Path, *paths: str) -> bool:
+    """Whether git's ignore rules match one of `paths`, tracked or not (`check-ignore
+    --no-index`); UsageError when git cannot tell."""
+    done = _git_bytes(root, "check-ignore", "--no-index", "--", *paths)
+    if done.returncode not in (0, 1):
+        raise UsageError("git check-ignore failed")
+    return done.returncode == 0
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    time: int
+    """Committer time, Unix seconds."""
+    subject: str
+
+
+def first_parent_log(root: Path, revision: str, count: int) -> list[Commit]:
+    """The last `count` commits of `revision`'s first-parent line, oldest first."""
+    done = _git(
+        root,
+        "log",
+        "--first-parent",
+        "--reverse",  # applied after --max-count: the newest `count`, oldest first
+        f"--max-count={count}",
+        "--format=%H%x00%ct%x00%s",
+        "--end-of-options",
+        revision,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise UsageError(f"git log {revision}: {done.stderr.strip() or 'failed'}")
+    commits = []
+    for line in done.stdout.splitlines():
+        sha, time, subject = line.split("\0", 2)
+        commits.append(Commit(sha, int(time), subject))
+    return commits

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlci.cli import main
+from mlci.cli.main import main
 
 # A small, valid project: three stages, two metrics, a merge gate.
 MINIMAL_SPEC = """\

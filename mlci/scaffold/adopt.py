@@ -4,7 +4,7 @@
 rather than scaffold a new one, and must lose nothing of it. mlci writes only the stages the
 spec names; a user's stage that means exactly what the spec's stage renders to (apart from
 mlci's `meta: {generated-by: mlci}` marker) is taken over silently by `mlci generate`, and any
-other difference is a conflict (see `mlci.plan_dvc`). So a stage is imported only when the
+other difference is a conflict (see `mlci.generate.dvcyaml`). So a stage is imported only when the
 spec stage built from it renders back to the same stage, checked with mlci's own renderer;
 the top-level sections likewise. Everything else (templated `foreach`/`matrix`/`${...}`
 stages, options the spec cannot express, forms mlci would write differently) stays in

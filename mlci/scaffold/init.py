@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from mlci import git, pipeline
+from mlci import git
+from mlci.dvc import pipeline
 from mlci.errors import CheckFailed, UsageError
 from mlci.files import read_text_or_none, write_atomic
 from mlci.render.templating import render
@@ -408,7 +409,7 @@ def _ensure_lines(path: Path, lines: tuple[str, ...], report: InitReport, undo: 
 
 
 def _generate(root: Path, report: InitReport, undo: _Undo) -> None:
-    from mlci.generate import apply_plan, plan_generation
+    from mlci.generate.plan import apply_plan, plan_generation
     from mlci.spec.load import load_project
 
     project = load_project(root / "mlci.yaml")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mlci.dvcfile import plain_document
+from mlci.dvc.dvcfile import plain_document
 from mlci.errors import SpecError
 from mlci.files import ReadRefused, read_confined
 from mlci.markers import is_managed_stage

@@ -1,0 +1,215 @@
+"""CLI handlers for `init`, `run` and `status`: arguments in, one core call, printed results.
+
+Part of the command-line layer (with cli.py): the core they call never prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, UsageError
+
+if TYPE_CHECKING:  # imported where used, to keep start-up light
+    from mlci.dvc.pipeline import ReproResult, StageRun
+    from mlci.revision.history import MetricColumn
+
+
+SPEC = "mlci.yaml"
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def init(args: argparse.Namespace) -> int:
+    from mlci.scaffold.init import InitOptions, init_project
+
+    interactive = sys.stdin.isatty() and not args.yes
+
+    def ask(question: str, default: str) -> str:
+        if not interactive:
+            return default
+        shown = f" [{default}]" if default else ""
+        answer = input(f"{question}{shown}: ").strip()
+        return answer or default
+
+    report = init_project(
+        InitOptions(
+            directory=args.target_dir,
+            example=args.example,
+            data=args.data,
+            target=args.target,
+            task=args.task,
+            remote=args.remote,
+            commit=args.commit,
+            assume_yes=args.yes,
+            ask=ask,
+        )
+    )
+    for status, path in report.files:
+        _say(f"{status:<10} {path}")
+    for note in report.notes:
+        _say(f"note: {note}")
+    for warning in report.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    if report.commit:
+        _say(f"committed {report.commit[:12]}")
+    where = "" if args.target_dir == Path() else f"cd {args.target_dir} && "
+    _say(f"\nNext: {where}mlci run")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlci.dvc import pipeline
+
+    root = Path.cwd()
+    if (root / SPEC).exists():
+        from mlci.generate.sync import bring_in_sync
+
+        # The spec is the source of truth: reproduce what it says, not a stale dvc.yaml.
+        for path in bring_in_sync(root / SPEC, dry=args.dry):
+            done = "would regenerate" if args.dry else "regenerated"
+            _say(f"  {done:<10} {path}  (out of date with {SPEC})")
+    if not (root / "dvc.yaml").exists():
+        raise CheckFailed("no dvc.yaml here; run `mlci init` or `mlci generate` first")
+    if args.dry:
+        stages = pipeline.would_run(root)
+        for name in stages:
+            _say(f"  {'would run':<10} {name}")
+        _say(f"{len(stages)} stage(s) would run")
+        return EXIT_OK
+    watcher = pipeline.ReproWatcher(
+        finished=_show_stage,
+        still_running=lambda name, seconds: _say(f"  running    {name}  ({seconds:.0f}s so far)"),
+    )
+    result = pipeline.reproduce(
+        root, force=args.force, pull=args.pull, targets=args.stages, watcher=watcher
+    )
+    if not result.ok:
+        _report_failure(result)
+        return EXIT_CHECK_FAILED
+    if args.push:
+        pipeline.push(root)
+        _say("pushed outputs and the run-cache to the DVC remote")
+    if not any(run.outcome in ("ran", "restored") for run in result.stages):
+        _say("nothing to run: every stage is up to date")
+    return EXIT_OK
+
+
+def _show_stage(run: StageRun) -> None:
+    took = f"{run.seconds:6.1f}s" if run.outcome in ("ran", "failed") else ""
+    _say(f"  {run.outcome:<10} {run.name:<20} {took}".rstrip())
+
+
+def _report_failure(result: ReproResult) -> None:
+    failed = [run for run in result.stages if run.outcome == "failed"]
+    if not failed:
+        print(f"mlci: error: dvc repro failed: {result.error}", file=sys.stderr)
+        return
+    run = failed[-1]
+    tail = [line for line in run.output if line.strip()][-20:]
+    print(f"mlci: error: stage {run.name!r} failed: {run.reason}", file=sys.stderr)
+    if tail:
+        print("--- last lines of its output ---", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
+    print(
+        "dvc.lock records only the stages that finished; fix the stage and run `mlci run` again",
+        file=sys.stderr,
+    )
+
+
+def status(args: argparse.Namespace) -> int:
+    from mlci.dvc import pipeline
+
+    if Path(SPEC).exists():
+        from mlci.generate.sync import require_in_sync
+
+        require_in_sync(Path(SPEC), "say whether this commit is reproduced")
+    changes = pipeline.status(Path.cwd())
+    if not changes:
+        _say("reproduced: dvc.lock matches the code, data and params")
+        return EXIT_OK
+    _say("not reproduced: dvc.lock does not match the workspace")
+    for stage, details in changes.items():
+        _say(f"  {stage}: {_describe_change(details)}")
+    _say("run `mlci run` and commit dvc.lock")
+    return EXIT_CHECK_FAILED
+
+
+def _how(change: object) -> str:
+    """`modified`, or for a params file `{'train.lr': 'modified'}` -> `train.lr modified`."""
+    if isinstance(change, dict):
+        return ", ".join(f"{key} {how}" for key, how in change.items())
+    return str(change)
+
+
+def _describe_change(details: object) -> str:
+    """DVC's status entry for one stage, e.g. [{'changed deps': {'src/train.py': 'modified'}}]."""
+    parts: list[str] = []
+    for entry in details if isinstance(details, list) else [details]:
+        if isinstance(entry, dict):
+            for kind, paths in entry.items():
+                if isinstance(paths, dict):
+                    listed = ", ".join(f"{path} ({_how(how)})" for path, how in paths.items())
+                    parts.append(f"{kind}: {listed}")
+                else:
+                    parts.append(str(kind))
+        else:
+            parts.append(str(entry))
+    return "; ".join(parts) or "changed"
+
+
+def history(args: argparse.Namespace) -> int:
+    from mlci.cli.diff import find_project
+    from mlci.present.history_format import FORMATS
+    from mlci.revision.history import MetricColumn, read_history
+
+    project = find_project(args.spec, "mlci history reads git commits")
+    root = project.root
+    columns: list[MetricColumn] | None = None
+    main_branch = "main"
+    if project.spec_given and not project.spec.is_file():
+        raise UsageError(f"{project.spec}: file not found")
+    if project.spec.exists():
+        from mlci.spec.load import load_project
+
+        spec = load_project(project.spec).spec
+        main_branch = spec.ci.main_branch
+        columns = [
+            MetricColumn(name, metric.file, spec.metric_key(name), metric.direction)
+            for name, metric in spec.metrics.items()
+        ] or None
+    if args.metrics:
+        declared = {c.name: c for c in columns or []}
+        columns = [declared.get(m) or _column_from_text(m) for m in args.metrics]
+    if args.n < 1:
+        raise UsageError("-n must be at least 1")
+    result = read_history(root, _walk_from(root, args.rev, main_branch), args.n, columns)
+    sys.stdout.write(FORMATS[args.format](result))
+    return EXIT_OK
+
+
+def _walk_from(root: Path, rev: str | None, main_branch: str) -> str:
+    """The commit `--rev` names, else the main branch's tip (origin/<branch> in CI)."""
+    from mlci.cli.diff import NO_COMMIT, head_commit, main_commit, resolve
+
+    try:
+        if rev is not None:
+            return resolve(root, rev)[0]
+        return main_commit(root, main_branch, "name the branch: `mlci history --rev REV`")[0]
+    except UsageError:
+        if rev is None and head_commit(root) is None:
+            message = NO_COMMIT.format(branch=main_branch)
+            raise UsageError(f"{message}: there is no history to show") from None
+        raise
+
+
+def _column_from_text(text: str) -> MetricColumn:
+    """`key`, `file:key`, or `file:` for a file holding one bare value (named by the file)."""
+    from mlci.revision.history import MetricColumn
+
+    file, _, key = text.rpartition(":")
+    return MetricColumn(text if key else file, file or None, key)
