@@ -212,7 +212,7 @@ def build_project(root: Path, stages: int) -> None:
 
 def dvc_pending(root: Path) -> tuple[dict[str, str], float]:
     """What `mlci gate` used to ask: pending_stages of `dvc status --json`, and its time."""
-    from mlci.compare.gates import pending_stages
+    from mlci.dvc.status import pending_stages
 
     start = time.perf_counter()
     done = run([tool("dvc"), "status", "--json"], root)

@@ -39,8 +39,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlci.compare.diff import MetricRow, SpecLike, Verdict, compare_metrics
-from mlci.dvc.metrics_file import Value, is_number
-from mlci.present.diff_format import number
+from mlci.dvc.metrics_file import Value, as_text, is_number
 from mlci.revision.snapshot import Snapshot, StageInputs
 
 if TYPE_CHECKING:  # the spec's models need pydantic; the gate logic needs only their fields
@@ -151,7 +150,7 @@ def describe(rule: GateRule) -> str:
     """The rule in the spec's own words, for a reader to find it in mlci.yaml."""
     if rule.metric is None:
         return f"check: {rule.check}"
-    parts = [f"{key} {number(value)}" for key, value in _limits(rule).items()]
+    parts = [f"{key} {as_text(value)}" for key, value in _limits(rule).items()]
     if not rule.required:
         parts.append("required false")
     if rule.severity == "warn":
@@ -188,12 +187,12 @@ def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, base: str) ->
     value = _real(row.new)
     if isinstance(row.new, float) and not math.isfinite(row.new):
         parts: list[_Part] = [
-            _Part("a finite number", "fail", f"{name} is {number(row.new)}, not a finite number")
+            _Part("a finite number", "fail", f"{name} is {as_text(row.new)}, not a finite number")
         ]
     elif not _limits(rule):
         parts = []  # a rule of presence alone
     elif value is None:
-        parts = [_Part("a number", "fail", f"{name} is {number(row.new)}, not a number")]
+        parts = [_Part("a number", "fail", f"{name} is {as_text(row.new)}, not a number")]
     else:
         parts = [*_bounds(rule, name, value), *_regressions(rule, name, row, base)]
     verdict = worst(part.verdict for part in parts)
@@ -215,9 +214,9 @@ def _summary(name: str, row: MetricRow, parts: Sequence[_Part], verdict: Status)
     if verdict != "pass":
         return "; ".join(part.reason for part in parts if part.verdict == verdict)
     if not parts:
-        return f"{name} is present ({number(row.new)})"
+        return f"{name} is present ({as_text(row.new)})"
     noted = [part.reason for part in parts if part.reason]  # a passing no-baseline says so
-    within = f"{name} {number(row.new)} is within every limit"
+    within = f"{name} {as_text(row.new)} is within every limit"
     return "; ".join([within, *noted]) if noted else within
 
 
@@ -259,12 +258,12 @@ def _side_note(row: MetricRow, side: Literal["old", "new"]) -> str:
 def _bounds(rule: GateRule, name: str, value: float) -> Iterator[_Part]:
     if rule.min is not None:
         ok = value >= rule.min or _close(value, rule.min)
-        reason = "" if ok else f"{name} {number(value)} is below the minimum {number(rule.min)}"
-        yield _Part(f">= {number(rule.min)}", "pass" if ok else "fail", reason)
+        reason = "" if ok else f"{name} {as_text(value)} is below the minimum {as_text(rule.min)}"
+        yield _Part(f">= {as_text(rule.min)}", "pass" if ok else "fail", reason)
     if rule.max is not None:
         ok = value <= rule.max or _close(value, rule.max)
-        reason = "" if ok else f"{name} {number(value)} is above the maximum {number(rule.max)}"
-        yield _Part(f"<= {number(rule.max)}", "pass" if ok else "fail", reason)
+        reason = "" if ok else f"{name} {as_text(value)} is above the maximum {as_text(rule.max)}"
+        yield _Part(f"<= {as_text(rule.max)}", "pass" if ok else "fail", reason)
 
 
 def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[_Part]:
@@ -274,7 +273,7 @@ def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[_
         return [_no_baseline(rule, row, base)]
     if _real(row.old) is None or row.change is None or math.isnan(row.change):
         reason = (
-            f"{name} cannot be compared with {base}: {number(row.old)} -> {number(row.new)} "
+            f"{name} cannot be compared with {base}: {as_text(row.old)} -> {as_text(row.new)} "
             "is not a change in numbers"
         )
         return [_Part(f"comparable with {base}", "fail", reason)]
@@ -311,12 +310,12 @@ def _absolute(limit: float, name: str, row: MetricRow, worse: float, base: str) 
     sign = "-" if row.direction == "higher" else "+"
     relation = ">=" if row.direction == "higher" else "<="
     bound = old - limit if row.direction == "higher" else old + limit
-    threshold = f"{relation} {number(bound)} ({base} {number(old)} {sign} {number(limit)})"
+    threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(limit)})"
     if worse <= limit or _close(worse, limit):
         return _Part(threshold, "pass", "")
     reason = (
-        f"{name} {number(row.new)} is {number(worse)} worse than {base}'s {number(old)} "
-        f"(at most {number(limit)} allowed)"
+        f"{name} {as_text(row.new)} is {as_text(worse)} worse than {base}'s {as_text(old)} "
+        f"(at most {as_text(limit)} allowed)"
     )
     return _Part(threshold, "fail", reason)
 
@@ -331,19 +330,19 @@ def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) ->
         if worse <= 0:
             return _Part(threshold, "pass", "")
         reason = (
-            f"{name} {number(row.new)} is worse than {base}'s 0, an infinitely large "
+            f"{name} {as_text(row.new)} is worse than {base}'s 0, an infinitely large "
             "regression in percent (use max_regression for a metric that can be 0)"
         )
         return _Part(threshold, "fail", reason)
     allowed = abs(old) * pct / 100
     bound = old - allowed if row.direction == "higher" else old + allowed
     sign = "-" if row.direction == "higher" else "+"
-    threshold = f"{relation} {number(bound)} ({base} {number(old)} {sign} {number(pct)}%)"
+    threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(pct)}%)"
     if worse <= allowed or _close(worse, allowed):
         return _Part(threshold, "pass", "")
     reason = (
-        f"{name} {number(row.new)} is {number(worse / abs(old) * 100)}% worse than {base}'s "
-        f"{number(old)} (at most {number(pct)}% allowed)"
+        f"{name} {as_text(row.new)} is {as_text(worse / abs(old) * 100)}% worse than {base}'s "
+        f"{as_text(old)} (at most {as_text(pct)}% allowed)"
     )
     return _Part(threshold, "fail", reason)
 
@@ -492,7 +491,7 @@ def _md5(value: str | None) -> str:
 
 
 def _param(value: object) -> str:
-    return "absent" if value is _ABSENT else number(value)
+    return "absent" if value is _ABSENT else as_text(value)
 
 
 def _metric_differences(
@@ -512,17 +511,17 @@ def _metric_differences(
         compared += 1
         if row.old_missing is not None:
             differences.append(
-                f"metric {row.name}: not committed at {shown}, reproduced {number(row.new)} "
+                f"metric {row.name}: not committed at {shown}, reproduced {as_text(row.new)} "
                 "(commit dvc.lock and the metrics files `dvc repro` wrote)"
             )
         elif row.new_missing is not None:
             differences.append(
-                f"metric {row.name}: committed {number(row.old)}, not in the reproduction "
+                f"metric {row.name}: committed {as_text(row.old)}, not in the reproduction "
                 f"({_side_note(row, 'new')})"
             )
         elif not _same(row):
             differences.append(
-                f"metric {row.name}: committed {number(row.old)}, reproduced {number(row.new)}"
+                f"metric {row.name}: committed {as_text(row.old)}, reproduced {as_text(row.new)}"
             )
     return differences, unverified, compared
 
@@ -532,38 +531,3 @@ def _same(row: MetricRow) -> bool:
         return True
     both_nan = [isinstance(v, float) and math.isnan(v) for v in (row.old, row.new)]
     return all(both_nan)  # NaN reproduced as NaN is reproduced, though NaN != NaN
-
-
-def pending_stages(status: Mapping[str, Any]) -> dict[str, str]:
-    """Stages `dvc status --json` says must run again: a changed command or dependency.
-
-    Changed or missing outputs do not count: after a repro they match, and a job that checks
-    out the code without the outputs has not made the inputs any different. `always changed`
-    stages are always listed by DVC and do not count either, nor are .dvc files (their data
-    is a dependency of the stages that read it, where a change shows).
-    """
-    pending: dict[str, str] = {}
-    for stage, entries in status.items():
-        if stage.endswith(".dvc"):
-            continue
-        found = [*_status_changes(entries if isinstance(entries, list) else [entries])]
-        if found:
-            pending[stage] = "; ".join(found)
-    return pending
-
-
-def _status_changes(entries: Iterable[Any]) -> Iterator[str]:
-    for entry in entries:
-        if entry == "changed command":
-            yield "command changed"
-        elif isinstance(entry, Mapping) and isinstance(deps := entry.get("changed deps"), Mapping):
-            yield "changed deps: " + ", ".join(
-                f"{path} ({_dvc_how(how)})" for path, how in deps.items()
-            )
-
-
-def _dvc_how(how: Any) -> str:
-    """`modified`, or for a params file `{'train.lr': 'modified'}` -> `train.lr modified`."""
-    if isinstance(how, Mapping):
-        return ", ".join(f"{key} {what}" for key, what in how.items())
-    return str(how)

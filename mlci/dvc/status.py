@@ -1,6 +1,6 @@
 """Which stages `dvc status` says are out of date, worked out without running DVC.
 
-`pending(root)` answers what `pending_stages(pipeline.status(root))` (mlci.compare.gates) answers:
+`pending(root)` answers what `pending_stages(pipeline.status(root))` answers:
 {stage: reason}, in the same words, for each stage of dvc.yaml whose command or dependencies
 changed since dvc.lock. `dvc status` takes minutes on a pipeline of a thousand stages; this
 reads dvc.yaml, dvc.lock, the params files and the dependencies' bytes itself, and asks DVC
@@ -42,14 +42,13 @@ import posixpath
 import re
 import stat
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from mlci.compare.gates import pending_stages
 from mlci.dvc.metrics_file import read_structured
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_regular
@@ -829,3 +828,41 @@ def _yaml12_tag(value: str) -> str:
         if regexp.match(value):
             return str(tag)
     return _TAG + "str"
+
+
+# --- reading `dvc status --json` ---------------------------------------------------------------
+
+
+def pending_stages(status: Mapping[str, Any]) -> dict[str, str]:
+    """Stages `dvc status --json` says must run again: a changed command or dependency.
+
+    Changed or missing outputs do not count: after a repro they match, and a job that checks
+    out the code without the outputs has not made the inputs any different. `always changed`
+    stages are always listed by DVC and do not count either, nor are .dvc files (their data
+    is a dependency of the stages that read it, where a change shows).
+    """
+    pending: dict[str, str] = {}
+    for stage, entries in status.items():
+        if stage.endswith(".dvc"):
+            continue
+        found = [*_status_changes(entries if isinstance(entries, list) else [entries])]
+        if found:
+            pending[stage] = "; ".join(found)
+    return pending
+
+
+def _status_changes(entries: Iterable[Any]) -> Iterator[str]:
+    for entry in entries:
+        if entry == "changed command":
+            yield "command changed"
+        elif isinstance(entry, Mapping) and isinstance(deps := entry.get("changed deps"), Mapping):
+            yield "changed deps: " + ", ".join(
+                f"{path} ({_dvc_how(how)})" for path, how in deps.items()
+            )
+
+
+def _dvc_how(how: Any) -> str:
+    """`modified`, or for a params file `{'train.lr': 'modified'}` -> `train.lr modified`."""
+    if isinstance(how, Mapping):
+        return ", ".join(f"{key} {what}" for key, what in how.items())
+    return str(how)

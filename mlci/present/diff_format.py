@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mlci.compare.diff import Comparison, MetricRow, OutputChange, ParamChange, SideInfo, Verdict
+from mlci.dvc.metrics_file import as_text
 from mlci.present import markdown_escape as escape
 from mlci.present.terminal import inert
 from mlci.revision.snapshot import OutputInfo
@@ -94,16 +95,6 @@ _WARN = "33"
 # --- shared pieces -----------------------------------------------------------------------------
 
 
-def number(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return "null" if value is None else str(value)
-
-
 def change_text(row: MetricRow) -> str:
     if row.change is None:
         return ""
@@ -123,7 +114,7 @@ def metric_name(row: MetricRow) -> str:
 def value_cell(value: object, missing: Verdict | None) -> str:
     if missing is not None:
         return _CELLS.get(missing, f"({missing})")
-    return number(value)
+    return as_text(value)
 
 
 def side_title(side: SideInfo) -> str:
@@ -155,10 +146,10 @@ def _bytes(size: int) -> str:
 
 def param_text(change: ParamChange) -> str:
     if change.change == "added":
-        return f"added: {number(change.new)}"
+        return f"added: {as_text(change.new)}"
     if change.change == "removed":
-        return f"removed (was {number(change.old)})"
-    return f"{number(change.old)} → {number(change.new)}"
+        return f"removed (was {as_text(change.old)})"
+    return f"{as_text(change.old)} → {as_text(change.new)}"
 
 
 def output_text(change: OutputChange) -> str:

@@ -33,8 +33,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mlci.compare.gates import GateReport, RuleResult, Status
+from mlci.dvc.metrics_file import as_text
 from mlci.present import markdown_escape as escape
-from mlci.present.diff_format import json_safe, number
+from mlci.present.diff_format import json_safe
 from mlci.present.terminal import inert
 
 JSON_VERSION = 1
@@ -66,7 +67,7 @@ def _subject(result: RuleResult) -> str:
 
 
 def _value(result: RuleResult) -> str:
-    return "(none)" if result.value is None else number(result.value)
+    return "(none)" if result.value is None else as_text(result.value)
 
 
 def _sides(report: GateReport) -> tuple[str, str]:

@@ -74,7 +74,7 @@ from mlci.compare.diff import (
     SideInfo,
     StageChange,
 )
-from mlci.dvc.metrics_file import Value
+from mlci.dvc.metrics_file import Value, as_text
 from mlci.markers import REPORT_MARKER
 from mlci.present import diff_format
 from mlci.present import markdown_escape as escape
@@ -102,7 +102,6 @@ from mlci.present.diff_format import (
     change_text,
     json_safe,
     metric_name,
-    number,
     numbered_notes,
     output_owner,
     output_text,
@@ -516,8 +515,8 @@ def _gates(gates: Sequence[GateResult] | None, cap: int | None) -> str:
     rows = [
         (
             _cell(g.rule),
-            _cell(number(g.value)) if g.value is not None else "",
-            _cell(number(g.threshold)) if g.threshold is not None else "",
+            _cell(as_text(g.value)) if g.value is not None else "",
+            _cell(as_text(g.threshold)) if g.threshold is not None else "",
             _GATE_MARKS[g.verdict],
             _cell(g.reason),
         )
@@ -579,7 +578,7 @@ def _quiet_metrics(c: Comparison, cap: int | None) -> str:
     rows = [r for r in c.metrics if not _in_main_table(r)]
     if not rows:
         return ""
-    cells = [(_cell(metric_name(r)), _cell(number(r.new))) for r in rows]
+    cells = [(_cell(metric_name(r)), _cell(as_text(r.new))) for r in rows]
     table = _table("", ("Metric", "Value (unchanged)"), cells, cap)[2:]
     return _details(f"Unchanged metrics mlci.yaml does not declare ({len(rows)})", table)
 

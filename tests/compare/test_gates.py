@@ -18,7 +18,6 @@ from mlci.compare.gates import (
     RuleResult,
     check_reproduced,
     evaluate,
-    pending_stages,
 )
 from mlci.present.gates_format import render_json, render_markdown, render_text
 from mlci.revision.snapshot import MetricsRead, OutputInfo, Snapshot, StageInputs
@@ -351,27 +350,6 @@ def test_the_reproduced_rule(
     (result,) = evaluate([GateRule(check="reproduced")], comparison, check).results
     assert (result.verdict, result.value, result.rule) == (verdict, value, "check: reproduced")
     assert reason in result.reason
-
-
-def test_pending_stages_from_dvc_status() -> None:
-    # As `dvc status --json` (DVC 3.67) prints it after code, params and a command changed.
-    status = {
-        "train": [
-            {"changed deps": {"train.py": "modified", "params.yaml": {"train.lr": "modified"}}},
-            {"changed outs": {"model.skops": "deleted"}},
-        ],
-        "evaluate": [{"changed outs": {"metrics.json": "modified"}}],
-        "report": ["changed command"],
-        "always": ["always changed"],
-        "data/raw.csv.dvc": [{"changed outs": {"data/raw.csv": "modified"}}],
-    }
-    assert pending_stages(status) == {
-        "train": "changed deps: train.py (modified), params.yaml (train.lr modified)",
-        "report": "command changed",
-    }
-
-
-# --- formats -----------------------------------------------------------------------------------
 
 
 def sample_report() -> GateReport:

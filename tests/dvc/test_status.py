@@ -26,10 +26,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlci.cli.gate import _pending
-from mlci.compare.gates import pending_stages
 from mlci.dvc import pipeline
 from mlci.dvc import status as dvc_status
 from mlci.dvc.metrics_file import read_structured
+from mlci.dvc.status import pending_stages
 from mlci.errors import UsageError
 
 STEP = "import sys\nopen(sys.argv[2], 'w').write(open(sys.argv[1]).read())\n"
@@ -862,3 +862,24 @@ def test_a_dvc_file_over_the_readers_cap_is_left_to_dvc(tmp_path: Path) -> None:
         handle.truncate(MAX_BYTES + 1)  # sparse: no disk used
     with pytest.raises(dvc_status.Unsupported, match="larger than mlci's cap"):
         dvc_status._read_regular(lock, "dvc.lock")
+
+
+def test_pending_stages_from_dvc_status() -> None:
+    # As `dvc status --json` (DVC 3.67) prints it after code, params and a command changed.
+    status = {
+        "train": [
+            {"changed deps": {"train.py": "modified", "params.yaml": {"train.lr": "modified"}}},
+            {"changed outs": {"model.skops": "deleted"}},
+        ],
+        "evaluate": [{"changed outs": {"metrics.json": "modified"}}],
+        "report": ["changed command"],
+        "always": ["always changed"],
+        "data/raw.csv.dvc": [{"changed outs": {"data/raw.csv": "modified"}}],
+    }
+    assert pending_stages(status) == {
+        "train": "changed deps: train.py (modified), params.yaml (train.lr modified)",
+        "report": "command changed",
+    }
+
+
+# --- formats -----------------------------------------------------------------------------------
