@@ -1,9 +1,8 @@
-"""CLI handler for `mlci gate`: compare as `mlci diff` does, judge the spec's rules, print.
+"""`mlci gate`: the base's rules judged on the change; exit 1 when one fails.
 
-Part of the command-line layer (with cli.py). Unlike `mlci diff`, the gate needs the whole
-spec (its `gates:` rules are pydantic models), so a spec that does not load is an error
-(exit 2) before anything is compared: a broken config never passes for a regression.
-Revisions are chosen exactly as `mlci diff` chooses them.
+Unlike `mlci diff`, the gate needs the whole spec (its `gates:` rules are pydantic models), so
+a spec that does not load is an error (exit 2) before anything is compared: a broken config
+never passes for a regression. Revisions are chosen exactly as `mlci diff` chooses them.
 """
 
 from __future__ import annotations
@@ -11,22 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
-from pathlib import Path
 
-from mlci.cli.diff import DEFAULT_SPEC, choose_base, find_project, resolve
-from mlci.compare.diff import Comparison, compare
-from mlci.compare.gates import GateReport, ReproducedCheck, check_reproduced, evaluate
+from mlci.compare.gates import GateReport
 from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from mlci.generate.sync import require_in_sync
-from mlci.git import resolve_revision, toplevel
-from mlci.gitbatch import GitObjects
 from mlci.present import gates_format
-from mlci.revision.judging_rules import judging_rules
-from mlci.revision.snapshot import Revision, RevisionReader, snapshots
 from mlci.spec.load import load_project
-from mlci.spec.model import Spec
-from mlci.spec.paths import normalise
+from mlci.usecases.assess import assess
+from mlci.usecases.project import find_project
 
 
 def gate(args: argparse.Namespace) -> int:
@@ -50,90 +41,6 @@ def gate(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(_render(report, args.format))
     return EXIT_CHECK_FAILED if report.failed else EXIT_OK
-
-
-def assess(
-    root: Path,
-    spec: Spec,
-    base_revision: str | None = None,
-    target_revision: str | None = None,
-    *,
-    base_tip: bool = False,
-    gate: str = "merge",
-    spec_name: str = DEFAULT_SPEC.name,
-) -> tuple[Comparison, GateReport]:
-    """The comparison of BASE and TARGET, and the `gate` rules of BASE judged on it.
-
-    The rules (and the metrics' directions and tolerances) are the base's: a change never
-    judges itself. `spec` is the change's own spec, which says where to read its results.
-    """
-    base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
-    target = resolve(root, target_revision) if target_revision else None
-    reproduced = None
-    with GitObjects(root) as objects:
-        judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))
-        spec = judging.spec
-        rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
-        declared = [normalise(".", m.file) or m.file for m in spec.metrics.values()]
-        reader = RevisionReader(root, objects)
-        old, new = snapshots(reader, base, target or (None, "workspace"), declared)
-        if any(rule.check == "reproduced" for rule in rules):
-            at = target[0] if target else None
-            reproduced = read_reproduced(root, reader, spec, at, declared)
-    comparison = compare(old, new, spec)
-    report = evaluate(rules, comparison, reproduced, gate=gate)
-    notes = (judging.note,) if judging.note else ()
-    return comparison, replace(report, rules_source=judging.source, notes=notes)
-
-
-def _in_repository(root: Path, spec_name: str) -> str:
-    """The spec's path as git names it: relative to the top of the repository."""
-    top = toplevel(root)
-    assert top is not None  # the callers checked
-    return (root.resolve() / spec_name).relative_to(top).as_posix()
-
-
-def read_reproduced(
-    root: Path, reader: RevisionReader, spec: Spec, target: Revision, declared: list[str]
-) -> ReproducedCheck:
-    """HEAD as committed against the workspace as `dvc repro` left it."""
-    try:
-        head = resolve_revision(root, "HEAD")
-    except UsageError:
-        return ReproducedCheck("HEAD", ("this repository has no commit yet",))
-    shown = f"HEAD ({head[:12]})"
-    if target is not None and target != head:
-        # The workspace is a reproduction of HEAD; it says nothing about another commit.
-        elsewhere = (
-            f"TARGET {target[:12]} is not the checked-out commit {head[:12]}: only the commit "
-            "in the workspace can be checked against its reproduction"
-        )
-        return ReproducedCheck(shown, (elsewhere,))
-    committed, workspace = snapshots(reader, (head, shown), (None, "workspace"), declared)
-    pending, problem = _pending(root, workspace.has_lock)
-    check = check_reproduced(committed, workspace, spec, pending)
-    if problem is None:
-        return check
-    return ReproducedCheck(shown, (problem, *check.differences), check.unverified)
-
-
-def _pending(root: Path, has_lock: bool) -> tuple[dict[str, str], str | None]:
-    """Stages `dvc status` says are out of date, or why DVC could not say.
-
-    Worked out by mlci.dvc.status without DVC, which runs `dvc status` only where it cannot
-    be sure of DVC's answer (a templated dvc.yaml, for one).
-    """
-    from mlci.dvc import pipeline
-    from mlci.dvc import status as dvc_status
-
-    if not has_lock:
-        return {}, None  # check_reproduced says so, in its own words
-    if not pipeline.is_dvc_repo(root):
-        return {}, f"{root} is not a DVC repository (no .dvc folder): nothing was reproduced"
-    try:
-        return dvc_status.pending(root), None
-    except UsageError as error:
-        return {}, f"cannot tell whether the workspace is reproduced: {error}"
 
 
 def _render(report: GateReport, form: str) -> str:

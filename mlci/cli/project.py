@@ -1,6 +1,6 @@
-"""CLI handlers for `init`, `run` and `status`: arguments in, one core call, printed results.
+"""`mlci init`, `mlci run` and `mlci status`: arguments in, one core call, printed results.
 
-Part of the command-line layer (with cli.py): the core they call never prints.
+The core they call never prints: each line a user sees is written here.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, UsageError
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed
 
 if TYPE_CHECKING:  # imported where used, to keep start-up light
     from mlci.dvc.pipeline import ReproResult, StageRun
-    from mlci.revision.history import MetricColumn
 
 
 SPEC = "mlci.yaml"
@@ -160,56 +159,3 @@ def _describe_change(details: object) -> str:
         else:
             parts.append(str(entry))
     return "; ".join(parts) or "changed"
-
-
-def history(args: argparse.Namespace) -> int:
-    from mlci.cli.diff import find_project
-    from mlci.present.history_format import FORMATS
-    from mlci.revision.history import MetricColumn, read_history
-
-    project = find_project(args.spec, "mlci history reads git commits")
-    root = project.root
-    columns: list[MetricColumn] | None = None
-    main_branch = "main"
-    if project.spec_given and not project.spec.is_file():
-        raise UsageError(f"{project.spec}: file not found")
-    if project.spec.exists():
-        from mlci.spec.load import load_project
-
-        spec = load_project(project.spec).spec
-        main_branch = spec.ci.main_branch
-        columns = [
-            MetricColumn(name, metric.file, spec.metric_key(name), metric.direction)
-            for name, metric in spec.metrics.items()
-        ] or None
-    if args.metrics:
-        declared = {c.name: c for c in columns or []}
-        columns = [declared.get(m) or _column_from_text(m) for m in args.metrics]
-    if args.n < 1:
-        raise UsageError("-n must be at least 1")
-    result = read_history(root, _walk_from(root, args.rev, main_branch), args.n, columns)
-    sys.stdout.write(FORMATS[args.format](result))
-    return EXIT_OK
-
-
-def _walk_from(root: Path, rev: str | None, main_branch: str) -> str:
-    """The commit `--rev` names, else the main branch's tip (origin/<branch> in CI)."""
-    from mlci.cli.diff import NO_COMMIT, head_commit, main_commit, resolve
-
-    try:
-        if rev is not None:
-            return resolve(root, rev)[0]
-        return main_commit(root, main_branch, "name the branch: `mlci history --rev REV`")[0]
-    except UsageError:
-        if rev is None and head_commit(root) is None:
-            message = NO_COMMIT.format(branch=main_branch)
-            raise UsageError(f"{message}: there is no history to show") from None
-        raise
-
-
-def _column_from_text(text: str) -> MetricColumn:
-    """`key`, `file:key`, or `file:` for a file holding one bare value (named by the file)."""
-    from mlci.revision.history import MetricColumn
-
-    file, _, key = text.rpartition(":")
-    return MetricColumn(text if key else file, file or None, key)

@@ -674,8 +674,8 @@ def test_a_branch_only_on_origin_is_found_as_dvc_finds_it(
 def test_the_fast_spec_readers_keys_are_the_models_fields() -> None:
     """`mlci diff` reads a well-formed spec without pydantic; what it calls well-formed must
     be what the models take, or a misspelt section would pass unseen."""
-    from mlci.cli.diff import METRIC_KEYS, SPEC_KEYS
     from mlci.spec.model import Metric, Spec
+    from mlci.usecases.quick_spec import METRIC_KEYS, SPEC_KEYS
 
     assert set(Spec.model_fields) == SPEC_KEYS
     assert set(Metric.model_fields) == METRIC_KEYS

@@ -25,12 +25,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlci.cli.gate import _pending
 from mlci.dvc import pipeline
 from mlci.dvc import status as dvc_status
 from mlci.dvc.metrics_file import read_structured
 from mlci.dvc.status import pending_stages
 from mlci.errors import UsageError
+from mlci.usecases.assess import _pending
 
 STEP = "import sys\nopen(sys.argv[2], 'w').write(open(sys.argv[1]).read())\n"
 PARAMS = """\

@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mlci.cli.gate import assess
 from mlci.compare.gates import ReproducedCheck, evaluate
 from mlci.gitbatch import GitObjects
 from mlci.markers import REPORT_MARKER
@@ -48,6 +47,7 @@ from mlci.revision.history import MetricColumn, read_history
 from mlci.revision.snapshot import RevisionReader
 from mlci.spec.load import load_project
 from mlci.spec.model import GateRule
+from mlci.usecases.assess import assess
 from tests.conftest import Repo
 from tests.present.test_report import MermaidParse, blocks, mermaid_parser, realistic
 

@@ -543,9 +543,9 @@ PLOTTED_SPEC = MINIMAL_SPEC.replace(
 def test_a_plot_file_the_report_reads_is_confined_and_bounded(
     project: Repo, outside: Path, make: Any, reason: str
 ) -> None:
-    from mlci.cli.report import _plots
     from mlci.present.charts import read_plots
     from mlci.spec.load import load_project
+    from mlci.usecases.report import _plots
 
     project.write({"mlci.yaml": PLOTTED_SPEC, "cm.csv": "actual,predicted\na,a\n"})
     make(project.root, outside)
