@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from scratch import environment
 
 PREFIX = "dvc-cache-Linux-"
 RUNNING = re.compile(r"Running stage '([^']+)'")
@@ -122,14 +123,7 @@ class Simulation:
         self.trim = trim
         self.cache = CacheService(base / "cache-service")
         self.cache.folder.mkdir(parents=True)
-        self.env = {
-            **os.environ,
-            "XDG_DATA_HOME": str(base / "xdg"),
-            "GIT_AUTHOR_NAME": "bench",
-            "GIT_AUTHOR_EMAIL": "bench@mlci.invalid",
-            "GIT_COMMITTER_NAME": "bench",
-            "GIT_COMMITTER_EMAIL": "bench@mlci.invalid",
-        }
+        self.env = environment(base)
         self.origin = base / "origin"
         self.runs = 0
 

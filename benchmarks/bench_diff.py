@@ -50,12 +50,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scratch import environment, in_scratch_folder
 
 RATIO_TARGET = 0.5
 FORBIDDEN = ("dvc", "pandas", "sklearn")
@@ -66,22 +67,6 @@ def tool(name: str) -> str:
     """The console script installed beside this interpreter, else the one on PATH."""
     beside = BIN / name
     return str(beside) if beside.exists() else shutil.which(name) or name
-
-
-def environment(base: Path) -> dict[str, str]:
-    """Quiet DVC, and keep the local DVC remote and DVC's site cache inside `base`."""
-    return {
-        **os.environ,
-        "DVC_NO_ANALYTICS": "1",
-        "PYTHONWARNINGS": "ignore",
-        "NO_COLOR": "1",
-        "XDG_DATA_HOME": str(base / "xdg-data"),
-        "DVC_SITE_CACHE_DIR": str(base / "dvc-site-cache"),
-        "GIT_AUTHOR_NAME": "mlci bench",
-        "GIT_AUTHOR_EMAIL": "bench@mlci.invalid",
-        "GIT_COMMITTER_NAME": "mlci bench",
-        "GIT_COMMITTER_EMAIL": "bench@mlci.invalid",
-    }
 
 
 def run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -219,6 +204,7 @@ def print_table(timings: list[Timing]) -> bool:
 # Runs mlci as its console script would and lists the top-level packages loaded at exit.
 _PROBE = """\
 import runpy, sys
+
 sys.argv = ["mlci", *sys.argv[1:]]
 try:
     runpy.run_module("mlci", run_name="__main__", alter_sys=True)
@@ -275,14 +261,7 @@ def benchmark(base: Path, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    base = Path(tempfile.mkdtemp(prefix="mlci-bench-diff-"))
-    try:
-        return benchmark(base, args)
-    finally:
-        if args.keep:
-            print(f"\nkept {base}")
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+    return in_scratch_folder("mlci-bench-diff-", args.keep, lambda base: benchmark(base, args))
 
 
 if __name__ == "__main__":

@@ -49,18 +49,19 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scratch import environment, in_scratch_folder
+
 HELP_TARGET_S = 0.3
 GENERATE_TARGET_S = 1.0
 FORBIDDEN = ("dvc", "pandas", "sklearn")
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PYTHONWARNINGS": "ignore"}
+ENV = environment()
 
 
 # --- the project under test ----------------------------------------------------------------
@@ -324,6 +325,7 @@ class Import:
 # that failed (optional probes such as `org.python.core` in copy.py), sys.modules does not.
 _PROBE = """\
 import runpy, sys
+
 sys.argv = ["mlci", *sys.argv[1:]]
 try:
     runpy.run_module("mlci", run_name="__main__", alter_sys=True)
@@ -414,15 +416,12 @@ def benchmark(root: Path, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="mlci-bench-")) / "project"
+    return in_scratch_folder("mlci-bench-", args.keep, lambda base: _in(base / "project", args))
+
+
+def _in(root: Path, args: argparse.Namespace) -> int:
     root.mkdir()
-    try:
-        return benchmark(root, args)
-    finally:
-        if args.keep:
-            print(f"\nkept {root}")
-        else:
-            shutil.rmtree(root.parent, ignore_errors=True)
+    return benchmark(root, args)
 
 
 if __name__ == "__main__":

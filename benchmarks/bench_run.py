@@ -59,11 +59,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from scratch import environment, in_scratch_folder
 
 PIPELINE_TARGET_S = 30.0
 NOOP_RATIO_TARGET = 1.2
@@ -76,17 +77,6 @@ def tool(name: str) -> str:
     """The console script installed beside this interpreter, else the one on PATH."""
     beside = BIN / name
     return str(beside) if beside.exists() else shutil.which(name) or name
-
-
-def environment(base: Path) -> dict[str, str]:
-    """Quiet DVC, and keep the local DVC remote and DVC's site cache inside `base`."""
-    return {
-        **os.environ,
-        "DVC_NO_ANALYTICS": "1",
-        "PYTHONWARNINGS": "ignore",
-        "XDG_DATA_HOME": str(base / "xdg-data"),
-        "DVC_SITE_CACHE_DIR": str(base / "dvc-site-cache"),
-    }
 
 
 @dataclass(frozen=True)
@@ -383,14 +373,7 @@ def benchmark(base: Path, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    base = Path(tempfile.mkdtemp(prefix="mlci-bench-run-"))
-    try:
-        return benchmark(base, args)
-    finally:
-        if args.keep:
-            print(f"\nkept {base}")
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+    return in_scratch_folder("mlci-bench-run-", args.keep, lambda base: benchmark(base, args))
 
 
 if __name__ == "__main__":
