@@ -15,15 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mlci.markers import REPORT_MARKER
 from mlci.publish.event import PullRequest
 from mlci.publish.github import GitHub, GitHubError, GitHubForbidden, JsonObject
+from mlci.publish.limits import COMMENT_LIMIT, REPORT_MARKER
 from mlci.publish.trim import fit
-
-MARKER = REPORT_MARKER
-
-# GitHub rejects a longer comment body with a 422.
-COMMENT_LIMIT = 65_536
 
 ACTIONS_BOT = "github-actions[bot]"
 """Who writes what the Actions `GITHUB_TOKEN` writes."""
@@ -32,8 +27,8 @@ _INSTALLATION_TOKEN = "Resource not accessible by integration"
 
 TRIM_NOTE = (
     "> [!NOTE]\n"
-    "> mlci cut this report short to fit GitHub's limit of 65,536 characters for a comment; "
-    "the whole report is in the job summary of this run."
+    f"> mlci cut this report short to fit GitHub's limit of {COMMENT_LIMIT:,} characters for "
+    "a comment; the whole report is in the job summary of this run."
 )
 
 Action = Literal["created", "updated", "unchanged"]
@@ -57,7 +52,7 @@ class Posted:
     """One line each: anything else the user should know (duplicates removed, say)."""
 
 
-def comment_body(report_markdown: str, marker: str = MARKER) -> tuple[str, bool]:
+def comment_body(report_markdown: str, marker: str = REPORT_MARKER) -> tuple[str, bool]:
     """The comment text: the marker on the first line, once, then the report, within the limit.
 
     mlci's report already opens with the marker; any other Markdown gets it added.
@@ -94,7 +89,7 @@ def comment_author(github: GitHub, environ: Mapping[str, str] | None = None) -> 
 
 
 def own_comments(
-    github: GitHub, pr: PullRequest, author: str, marker: str = MARKER
+    github: GitHub, pr: PullRequest, author: str, marker: str = REPORT_MARKER
 ) -> list[StickyComment]:
     """mlci's report comments on `pr`, oldest first: by `author`, starting with `marker`."""
     path = f"repos/{pr.repository}/issues/{pr.number}/comments"
@@ -117,7 +112,7 @@ def upsert(
     pr: PullRequest,
     report_markdown: str,
     author: str,
-    marker: str = MARKER,
+    marker: str = REPORT_MARKER,
 ) -> Posted:
     """Update mlci's marked comment on `pr` in place, or create it when there is none.
 

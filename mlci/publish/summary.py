@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlci.errors import UsageError
+from mlci.publish.limits import SUMMARY_LIMIT
 from mlci.publish.trim import fit
-
-# GitHub keeps at most 1 MiB of summary per step and shows an error instead of a longer one.
-SUMMARY_LIMIT = 1024 * 1024
 
 TRIM_NOTE = (
     "> [!NOTE]\n> mlci cut this report short to fit GitHub's 1 MiB limit for a step's job summary."

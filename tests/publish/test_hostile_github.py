@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mlci.publish import publish
-from mlci.publish.comment import MARKER
 from mlci.publish.github import MAX_PAGES, MAX_REPLY_BYTES, GitHubError, GitHubForbidden
+from mlci.publish.limits import REPORT_MARKER as MARKER
 from mlci.publish.retry import RetryPolicy
 from tests.conftest import Repo, Result
 from tests.e2e.workflow_steps import find_step, run_step

@@ -14,10 +14,10 @@ from requests.structures import CaseInsensitiveDict
 
 from mlci.errors import MlciError
 from mlci.publish import PublishResult, publish
-from mlci.publish.comment import COMMENT_LIMIT, MARKER
 from mlci.publish.github import GitHub, GitHubError
+from mlci.publish.limits import COMMENT_LIMIT, SUMMARY_LIMIT
+from mlci.publish.limits import REPORT_MARKER as MARKER
 from mlci.publish.retry import RetryPolicy, rate_limit_wait
-from mlci.publish.summary import SUMMARY_LIMIT
 from mlci.publish.trim import fit
 from tests.publish.github_server import FakeGitHub, Fault
 
@@ -349,7 +349,8 @@ def test_a_next_page_on_another_host_is_not_followed_with_the_token(
 def test_the_client_repr_hides_the_token() -> None:
     with GitHub(TOKEN, "https://ghe.example.com/api/v3/") as client:
         assert repr(client) == "GitHub(api_url='https://ghe.example.com/api/v3')"
-        assert_no_token(client, vars(client)["_session"].auth)
+        transport = vars(client)["_transport"]
+        assert_no_token(client, transport, vars(transport)["_session"].auth)
 
 
 # --- where the report goes ------------------------------------------------------------------

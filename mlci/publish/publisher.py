@@ -19,6 +19,7 @@ from typing import Literal
 
 from mlci.publish import comment, event
 from mlci.publish.github import DEFAULT_API_URL, GitHub, GitHubForbidden
+from mlci.publish.limits import COMMENT_LIMIT, REPORT_MARKER
 from mlci.publish.retry import RetryPolicy
 from mlci.publish.scrub import Scrubber
 from mlci.publish.summary import append_summary
@@ -41,7 +42,7 @@ def publish(
     environ: Mapping[str, str],
     *,
     retry: RetryPolicy | None = None,
-    marker: str = comment.MARKER,
+    marker: str = REPORT_MARKER,
 ) -> PublishResult:
     """Put `report_markdown` in the job summary and the pull request's sticky comment.
 
@@ -83,7 +84,7 @@ def _comment(
         posted = _post_comment(markdown, environ, retry, marker)
     except _Skip as skip:
         return "skipped", None, [f"PR comment: skipped, {skip}"]
-    cut = ", cut short to fit 65,536 characters" if posted.trimmed else ""
+    cut = f", cut short to fit {COMMENT_LIMIT:,} characters" if posted.trimmed else ""
     note = f"PR comment: {posted.action} {posted.comment.url}{cut}"
     return posted.action, posted.comment.url, [note, *(f"PR comment: {n}" for n in posted.notes)]
 
