@@ -15,9 +15,10 @@ from typing import Any
 from mlci.bounded_load import UnreadableDocument, load_yaml
 from mlci.dvc.dvcfile import plain_document
 from mlci.errors import UsageError
+from mlci.generate.dvcyaml_editor import DvcYamlDocument, has_dvc_yaml_header
 from mlci.generate.manifest import Manifest
 from mlci.markers import MANAGED_META_KEY, is_managed_stage
-from mlci.render.dvcyaml import DvcYamlDocument, content_digest, has_dvc_yaml_header
+from mlci.render.dvcyaml import content_digest
 
 SECTIONS = ("metrics", "plots", "params", "artifacts")
 

@@ -12,7 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlci.render.dvcyaml import DvcYamlDocument, render_stages
+from mlci.generate.dvcyaml_editor import DvcYamlDocument
+from mlci.render.dvcyaml import render_stages
 from mlci.render.workflows import render_workflows
 from mlci.spec.checks import SpecChecker
 from mlci.spec.load import validate
@@ -231,7 +232,7 @@ def test_a_fresh_dvc_yaml_reads_back_as_written_under_yaml_1_2(document: dict[st
     number or a null there, nor lose anything else."""
     from ruamel.yaml import YAML
 
-    from mlci.render.dvcyaml import fast_dump
+    from mlci.generate.fast_dump import fast_dump
 
     text = fast_dump(document)
     assert text is not None

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlci.errors import UsageError
+from mlci.generate.dvcyaml_editor import DvcYamlDocument
 from mlci.markers import is_managed_stage
-from mlci.render.dvcyaml import DvcYamlDocument, render_stage
+from mlci.render.dvcyaml import render_stage
 from mlci.scaffold.adopt import Adoption, adopt_pipeline
 from mlci.spec.model import Stage
 from tests.conftest import Repo
