@@ -335,7 +335,7 @@ def _generate_as_version(
 ) -> None:
     """Generate as another release of mlci would: its version in the pins and the manifest."""
     with monkeypatch.context() as patch:
-        for module in ("mlci.generate.plan", "mlci.render.workflows", "mlci.cli.main"):
+        for module in ("mlci.generate.plan", "mlci.render.workflows", "mlci.cli.generate"):
             patch.setattr(f"{module}.__version__", version)
         assert project.mlci("generate", capsys=capsys).code == 0
 
