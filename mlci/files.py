@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
 import stat
 import tempfile
 from collections.abc import Sequence
@@ -60,10 +59,6 @@ def owned_path_problem(root: Path, relative: str) -> str | None:
 class ReadRefused(Exception):
     """A file mlci will not read; `str(error)` says why, in words that follow the file's name:
     f"{path} {error}"."""
-
-
-# A DVC object's path inside a cache or remote: DVC 3's files/md5/ab/cdef..., DVC 2's ab/cdef...
-_OBJECT_PATH = re.compile(r"(files/md5/)?[0-9a-f]{2}/[0-9a-f]{30}")
 
 
 def read_confined(root: Path, relative: str, *, stores: Sequence[Path] = ()) -> bytes | None:
@@ -127,9 +122,15 @@ def _inside(path: Path, folder: Path) -> bool:
 def _is_object(real: Path, stores: Sequence[Path]) -> bool:
     """True for a file of a DVC store whose path is an object's: the store is named by
     `.dvc/config`, which a pull request edits too, so only object names are readable there."""
+    if not stores:
+        return False
+    # Imported here, not at the top: mlci.dvc.objects reads through this module, and the
+    # commands that read no DVC store need not load it.
+    from mlci.dvc.objects import is_object_path
+
     for store in stores:
         top = store.resolve()
-        if _inside(real, top) and _OBJECT_PATH.fullmatch(real.relative_to(top).as_posix()):
+        if _inside(real, top) and is_object_path(real.relative_to(top).as_posix()):
             return True
     return False
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from mlci.dvc.config import read_dvc_config
 from mlci.gitbatch import GitObjects
-from mlci.revision import snapshot
+from mlci.revision import pipelines
 from mlci.revision.snapshot import (
     BrokenPipelineFile,
     MetricsFile,
     RevisionReader,
-    read_dvc_config,
     snapshots,
 )
 from tests.conftest import Repo
@@ -578,13 +578,13 @@ def test_the_stage_list_is_built_once_per_revision(
         }
     )
     built: list[str] = []
-    real = snapshot._Stage
+    real = pipelines.Stage
 
     def counting(*args: object, **kw: object) -> object:
         built.append(str(args[0] if args else kw["name"]))
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(snapshot, "_Stage", counting)
+    monkeypatch.setattr(pipelines, "Stage", counting)
     old, new = snapshots(reader, (sha, "HEAD"), (None, "workspace"))
     assert len(new.metrics) == count and len(old.stages) == count
     assert len(built) == 2 * count  # once per stage and revision
