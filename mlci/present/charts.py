@@ -14,10 +14,8 @@ summaries); a confusion matrix is a Markdown table. Pure: plot files' text in, t
   down, predicted across, the diagonal in bold, and the change from the base when it has
   the file.
 
-Mermaid's grammar is strict in ways that matter here: numbers must be plain decimals (no
-`1e-05`, no `3.`), a line needs at least one value, and a string cannot hold `"`. Every label
-is a pull request's to write, so each goes through `mermaid_string` and each table cell
-through mlci.present.markdown_escape.
+Every label is a pull request's to write, so each goes through `mermaid_string` (see
+mlci.present.mermaid) and each table cell through mlci.present.markdown_escape.
 """
 
 from __future__ import annotations
@@ -33,6 +31,8 @@ from typing import Literal
 from mlci.bounded_load import load_json
 from mlci.compare.diff import MetricRow
 from mlci.present import markdown_escape as escape
+from mlci.present.mermaid import Series, Side, decimal, xychart, y_range
+from mlci.present.tables import md_row, md_rule
 from mlci.revision.history import History, MetricColumn
 from mlci.spec.paths import normalise
 
@@ -40,76 +40,10 @@ MAX_TREND_POINTS = 30
 MAX_TREND_METRICS = 4
 CURVE_POINTS = 21
 MAX_CONFUSION_CLASSES = 20
-BASE_COLOUR, PR_COLOUR = "#8c959f", "#0969da"  # GitHub's grey and blue, light and dark
 CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
 LINE_TEMPLATES = (None, "linear", "simple", "smooth")
 
 CurveKind = Literal["roc", "precision-recall", "line"]
-Side = Literal["base", "target"]
-
-
-# --- Mermaid text ------------------------------------------------------------------------------
-
-
-def decimal(value: float) -> str:
-    """A number as Mermaid's xychart grammar takes it: a plain decimal, never an exponent."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line of a chart."""
-
-    label: str
-    side: Side
-    y: tuple[float, ...]
-
-
-def xychart(
-    title: str,
-    x_axis: str,
-    y_axis: tuple[str, float, float],
-    lines: Sequence[Series],
-) -> str:
-    """The text of a ```mermaid block: `x_axis` is already Mermaid (categories or a range)."""
-    colours = ", ".join(BASE_COLOUR if s.side == "base" else PR_COLOUR for s in lines)
-    label, low, high = y_axis
-    body = [
-        "---",
-        "config:",
-        "  themeVariables:",
-        "    xyChart:",
-        f'      plotColorPalette: "{colours}"',
-        "---",
-        "xychart-beta",
-        f"    title {escape.mermaid_string(title)}",
-        f"    x-axis {x_axis}",
-        f"    y-axis {escape.mermaid_string(label)} {decimal(low)} --> {decimal(high)}",
-        *(f"    line [{', '.join(decimal(v) for v in s.y)}]" for s in lines),
-    ]
-    return "\n".join(body)
-
-
-def fence(chart: str) -> str:
-    return f"```mermaid\n{chart}\n```"
-
-
-def legend(lines: Sequence[Series]) -> str:
-    """Which line is which: xychart draws no legend, so the caption names the colours."""
-    names = {"base": "grey", "target": "blue"}
-    return " · ".join(f"{names[s.side]}: {s.label}" for s in lines)
-
-
-def y_range(values: Iterable[float], *, unit: bool = False) -> tuple[float, float]:
-    """A y-axis that shows the changes: 10% margin, kept within [0, 1] for rates."""
-    numbers = list(values)
-    low, high = min(numbers), max(numbers)
-    margin = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
-    low, high = low - margin, high + margin
-    if unit:
-        low, high = max(low, 0.0), min(high, 1.0)
-    return float(decimal(low)), float(decimal(high))
 
 
 # --- trend along main --------------------------------------------------------------------------
@@ -264,12 +198,13 @@ def confusion_table(matrix: Confusion) -> list[str]:
     """Markdown lines: actual down, predicted across, the diagonal in bold."""
     labels = [escape.text(label) for label in matrix.labels]
     lines = [
+        # Not md_row: a matrix with no classes still has an (empty) cell for them.
         "| actual ↓ · predicted → | " + " | ".join(labels) + " |",
-        "|" + "--:|" * (len(labels) + 1),
+        md_rule(["--:"] * (len(labels) + 1)),
     ]
     for i, label in enumerate(labels):
         cells = [_count(matrix, i, j) for j in range(len(labels))]
-        lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
+        lines.append(md_row([f"**{label}**", *cells]))
     total = sum(map(sum, matrix.counts))
     right = sum(matrix.counts[i][i] for i in range(len(labels)))
     if total:

@@ -28,20 +28,23 @@ Numbers that JSON cannot hold (NaN, infinities) are written as the strings "NaN"
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from mlci.compare.gates import GateReport, RuleResult, Status
 from mlci.dvc.metrics_file import as_text
 from mlci.present import markdown_escape as escape
-from mlci.present.diff_format import json_safe
-from mlci.present.terminal import inert
+from mlci.present.comparison_text import revision_title
+from mlci.present.json_out import json_text, picked
+from mlci.present.tables import column_widths, md_row, md_rule, text_row
+from mlci.present.terminal import inert, painter
 
 JSON_VERSION = 1
 
 _WORDS: dict[Status, str] = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
-_MARKS: dict[Status, str] = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+RULE_MARKS: dict[Status, str] = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+"""Markdown's mark for each rule's verdict (mlci report's merge rules say it the same way)."""
+_RULE_ALIGNS = (":--", ":--", "--:", ":--", ":--")
 _COLOURS: dict[Status, str] = {"pass": "32", "warn": "33", "fail": "31"}
 
 
@@ -71,15 +74,8 @@ def _value(result: RuleResult) -> str:
 
 
 def _sides(report: GateReport) -> tuple[str, str]:
-    return _side(report.base_label, report.base_revision), _side(
-        report.target_label, report.target_revision
-    )
-
-
-def _side(label: str, revision: str | None) -> str:
-    if revision is None or revision.startswith(label):
-        return label
-    return f"{label} ({revision[:12]})"
+    base = revision_title(report.base_label, report.base_revision)
+    return base, revision_title(report.target_label, report.target_revision)
 
 
 # --- terminal ----------------------------------------------------------------------------------
@@ -87,7 +83,7 @@ def _side(label: str, revision: str | None) -> str:
 
 def render_text(report: GateReport, *, colour: bool = False) -> str:
     report = inert(report)  # one value, one line: see mlci.present.terminal
-    paint = _painter(colour)
+    paint = painter(colour)
     base, target = _sides(report)
     lines = [paint("1", f"mlci gate: {report.gate} rules, {base} → {target}")]
     if report.rules_source:
@@ -96,7 +92,7 @@ def render_text(report: GateReport, *, colour: bool = False) -> str:
     lines.append("")
     header = ("", "Rule", "Value", "Threshold")
     cells = [(_WORDS[r.verdict], r.rule, _value(r), r.threshold) for r in report.results]
-    widths = [max(len(row[i]) for row in (header, *cells)) for i in range(len(header))]
+    widths = column_widths([header, *cells])
     if cells:
         lines.append(paint("1", _line(header, widths)))
     for result, row in zip(report.results, cells, strict=True):
@@ -111,7 +107,7 @@ def render_text(report: GateReport, *, colour: bool = False) -> str:
 
 
 def _line(values: Sequence[str], widths: Sequence[int]) -> str:
-    return ("  " + "  ".join(f"{v:<{w}}" for v, w in zip(values, widths, strict=True))).rstrip()
+    return text_row(values, widths).rstrip()
 
 
 def _explanation(result: RuleResult, indent: int) -> list[str]:
@@ -120,13 +116,6 @@ def _explanation(result: RuleResult, indent: int) -> list[str]:
     if result.verdict != "pass" and len(result.details) > 1:
         return [f"{pad}{detail}" for detail in result.details]
     return [f"{pad}{result.reason}"]
-
-
-def _painter(colour: bool) -> Callable[[str, str], str]:
-    def paint(code: str, text: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if colour and text else text
-
-    return paint
 
 
 # --- Markdown ----------------------------------------------------------------------------------
@@ -148,7 +137,7 @@ def render_markdown(report: GateReport) -> str:
     if report.notes:
         lines.append("")
     if report.results:
-        lines += ["| | Rule | Value | Threshold | Why |", "|:--|:--|--:|:--|:--|"]
+        lines += ["| | Rule | Value | Threshold | Why |", md_rule(_RULE_ALIGNS)]
         lines += [_md_row(result) for result in report.results]
         lines.append("")
     details = [r for r in report.results if r.verdict != "pass" and len(r.details) > 1]
@@ -162,13 +151,13 @@ def render_markdown(report: GateReport) -> str:
 
 def _md_row(result: RuleResult) -> str:
     cells = (
-        _MARKS[result.verdict],
+        RULE_MARKS[result.verdict],
         escape.cell_code(result.rule),
         escape.text(_value(result)),
         escape.text(result.threshold),
         escape.text(result.reason),
     )
-    return "| " + " | ".join(cells) + " |"
+    return md_row(cells)
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -193,20 +182,9 @@ def to_json_data(report: GateReport) -> dict[str, Any]:
 
 
 def _json_rule(result: RuleResult) -> dict[str, Any]:
-    return {
-        "rule": result.rule,
-        "metric": result.metric,
-        "check": result.check,
-        "value": result.value,
-        "base": result.base,
-        "threshold": result.threshold,
-        "limits": dict(result.limits),
-        "verdict": result.verdict,
-        "reason": result.reason,
-        "details": list(result.details),
-    }
+    keys = ("rule", "metric", "check", "value", "base", "threshold", "verdict", "reason")
+    return {**picked(result, (*keys, "details")), "limits": dict(result.limits)}
 
 
 def render_json(report: GateReport) -> str:
-    data = json_safe(to_json_data(report))
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(to_json_data(report))

@@ -6,12 +6,15 @@ a line mlci did not write (a forged "passed", or a `::warning::` line that GitHu
 reads as a workflow command), and an escape sequence could move the cursor or recolour what
 follows. `printable` shows every such character as an escape instead, so each value stays
 on its own line and reads as what it is.
+
+`painter` colours mlci's own words (a verdict, a heading) when the output is a terminal.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from mlci.present.text_hazards import BIDI, CONTROLS
@@ -63,3 +66,13 @@ def _inert(value: Any) -> Any:
     if isinstance(value, dict):
         return {_inert(key): _inert(item) for key, item in value.items()}
     return value
+
+
+def painter(colour: bool) -> Callable[[str, str], str]:
+    """`paint(code, text)`: `text` in the ANSI colour `code` ("31" red), or as it is when
+    `colour` is off. Paint after padding a column: the codes would upset its width."""
+
+    def paint(code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour and text else text
+
+    return paint

@@ -30,7 +30,6 @@ from markdown_it.token import Token
 
 from mlci.compare.gates import ReproducedCheck, evaluate
 from mlci.gitbatch import GitObjects
-from mlci.markers import REPORT_MARKER
 from mlci.present import diff_format, gates_format, history_format
 from mlci.present.charts import PlotInput
 from mlci.present.markdown_escape import (
@@ -42,7 +41,9 @@ from mlci.present.markdown_escape import (
     one_line,
     text,
 )
-from mlci.present.report import MARKER, build_report, render_markdown
+from mlci.present.report import build_report, render_markdown
+from mlci.publish.limits import REPORT_MARKER
+from mlci.publish.limits import REPORT_MARKER as MARKER
 from mlci.revision.history import MetricColumn, read_history
 from mlci.revision.snapshot import RevisionReader
 from mlci.spec.load import load_project
@@ -455,7 +456,7 @@ def test_mentions_and_issue_references_notify_no_one(
 
 
 def test_the_marker_cannot_be_forged(rendered: Callable[[str], dict[str, str]]) -> None:
-    from mlci.publish.comment import MARKER as FINDER_MARKER
+    from mlci.publish.comment import REPORT_MARKER as FINDER_MARKER
     from mlci.publish.comment import comment_body
 
     assert MARKER == REPORT_MARKER == FINDER_MARKER

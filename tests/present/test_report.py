@@ -16,10 +16,9 @@ import pytest
 
 from mlci.compare.diff import Comparison, DeclaredMetric, DeclaredMetrics, compare
 from mlci.git import Commit
-from mlci.present.charts import PlotInput, decimal
+from mlci.present.charts import PlotInput
+from mlci.present.mermaid import decimal
 from mlci.present.report import (
-    COMMENT_LIMIT,
-    MARKER,
     GateResult,
     Report,
     build_report,
@@ -29,6 +28,8 @@ from mlci.present.report import (
     render_markdown,
     size,
 )
+from mlci.publish.limits import COMMENT_LIMIT
+from mlci.publish.limits import REPORT_MARKER as MARKER
 from mlci.revision.history import History, HistoryRow, MetricColumn, read_history
 from mlci.revision.snapshot import (
     MetricsRead,
