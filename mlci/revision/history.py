@@ -8,35 +8,48 @@ shows for it.
 
 For N commits this starts three git processes in all (the log, the batch reader, and
 nothing per commit), where `dvc metrics show -A` works through every revision in turn. The
-commits are read one at a time, oldest first, and forgotten once read: what stays is the
-rows' numbers, and what a blob parses to, by its id (a dvc.yaml that 10,000 commits share is
-parsed once).
+commits are read one at a time, oldest first, and forgotten once read; what a blob parses to
+is kept by its id, within bounds (a dvc.yaml that 10,000 commits share is parsed once).
+
+`stream_history` hands the rows on as they are read, so that `mlci history` writes each one
+and keeps none: with the columns named (the spec's, METRIC arguments) what is held does not
+grow with the commits. Columns found in the data are known only once every commit is read:
+then each commit's numbers are kept compactly until then (mlci.revision.history_columns).
+`read_history` keeps every row, for callers that want them all (the report's trend chart).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlci.dvc.metrics_file import Value, is_number
+from mlci.dvc.metrics_file import Value
 from mlci.git import Commit, first_parent_log
 from mlci.gitbatch import GitObjects
+from mlci.revision.history_columns import (
+    MetricColumn,
+    Read,
+    discovered_history,
+    kept,
+    value_of,
+)
 from mlci.revision.snapshot import BrokenPipelineFile, RevisionReader
+
+__all__ = [
+    "CommitMetrics",
+    "History",
+    "HistoryRow",
+    "HistoryStream",
+    "MetricColumn",
+    "commit_metrics",
+    "read_history",
+    "stream_history",
+]
 
 CHUNK = 256
 """Commits whose files are read ahead together, at most."""
-
-
-@dataclass(frozen=True)
-class MetricColumn:
-    """One metric to follow: a key in a metrics file, with a display name."""
-
-    name: str
-    file: str | None  # None: look the key up in every metrics file
-    key: str
-    direction: str | None = None
 
 
 @dataclass
@@ -51,6 +64,15 @@ class History:
     columns: list[MetricColumn]
     rows: list[HistoryRow]
     """Oldest first."""
+
+
+@dataclass
+class HistoryStream:
+    """A history whose rows are read as they are asked for: iterate `rows` once, oldest
+    first, inside `stream_history`'s block (the commits are read from git meanwhile)."""
+
+    columns: list[MetricColumn]
+    rows: Iterator[HistoryRow]
 
 
 @dataclass(frozen=True)
@@ -94,62 +116,54 @@ def commit_metrics(reader: RevisionReader, commits: list[Commit]) -> Iterator[Co
         yield CommitMetrics(commit, values, digests)
 
 
+def shown_commits(reader: RevisionReader, commits: list[Commit], count: int) -> Iterator[Read]:
+    """The last `count` of `commits` as (commit, metrics, stages changed), oldest first.
+
+    `commits` may hold one commit more, the parent of the oldest shown: it is read only for
+    what its child changed, and neither shown nor looked at for columns."""
+    previous: dict[str, str] = {}
+    skip = len(commits) > count
+    for read in commit_metrics(reader, commits):
+        digests = read.digests if read.digests is not None else previous
+        changed = [name for name, digest in digests.items() if previous.get(name) != digest]
+        previous = digests
+        if skip:
+            skip = False
+            continue
+        yield Read(read.commit, read.values, changed)
+
+
+@contextmanager
+def stream_history(
+    root: Path, revision: str, count: int, columns: list[MetricColumn] | None
+) -> Iterator[HistoryStream]:
+    """`count` commits back from `revision`, oldest first, in `columns` (None: every number
+    any shown commit holds). The commits are read while the rows are iterated, within
+    this block; the log is read, and a bad revision refused, before it starts."""
+    # One commit more than shown: what the oldest shown commit changed needs its parent.
+    commits = first_parent_log(root, revision, count + 1)
+    with GitObjects(root) as objects:
+        reads = shown_commits(RevisionReader(root, objects), commits, count)
+        if columns is None:
+            chosen, rows = discovered_history(reads)
+            yield HistoryStream(chosen, (HistoryRow(*row) for row in rows))
+        else:
+            yield HistoryStream(columns, _in_columns(reads, columns))
+
+
+def _in_columns(reads: Iterator[Read], columns: list[MetricColumn]) -> Iterator[HistoryRow]:
+    for read in reads:
+        # The columns' keys first, once per commit: a metrics file of 100,000 keys is then
+        # walked once, not once per column.
+        values = kept(read.values, columns)
+        yield HistoryRow(
+            read.commit, {column.name: value_of(values, column) for column in columns}, read.changed
+        )
+
+
 def read_history(
     root: Path, revision: str, count: int, columns: list[MetricColumn] | None
 ) -> History:
-    # One commit more than shown: what the oldest shown commit changed needs its parent.
-    commits = first_parent_log(root, revision, count + 1)
-    rows: list[HistoryRow] = []
-    found: list[dict[tuple[str, str], Value]] = []
-    previous: dict[str, str] = {}
-    with GitObjects(root) as objects:
-        reader = RevisionReader(root, objects)
-        for read in commit_metrics(reader, commits):
-            digests = read.digests if read.digests is not None else previous
-            changed = [name for name, digest in digests.items() if previous.get(name) != digest]
-            previous = digests
-            rows.append(HistoryRow(read.commit, {}, changed))
-            # Only what a column can show is kept: the columns' keys, or the numbers from
-            # which the columns are found.
-            found.append(_kept(read.values, columns))
-    if len(commits) > count:
-        rows, found = rows[1:], found[1:]
-    chosen = columns if columns is not None else _discover(found)
-    for row, values in zip(rows, found, strict=True):
-        row.values = {column.name: _value(values, column) for column in chosen}
-    return History(chosen, rows)
-
-
-def _kept(
-    values: dict[tuple[str, str], Value], columns: list[MetricColumn] | None
-) -> dict[tuple[str, str], Value]:
-    if columns is None:
-        return {pair: value for pair, value in values.items() if is_number(value)}
-    files = {(column.file, column.key) for column in columns}
-    keys = {column.key for column in columns if column.file is None}
-    return {
-        (file, key): value
-        for (file, key), value in values.items()
-        if key in keys or (file, key) in files
-    }
-
-
-def _value(values: dict[tuple[str, str], Value], column: MetricColumn) -> Value | None:
-    if column.file is not None:
-        return values.get((column.file, column.key))
-    # A key without a file: the first metrics file (by path) that holds it.
-    return next((value for (_, key), value in values.items() if key == column.key), None)
-
-
-def _discover(found: list[dict[tuple[str, str], Value]]) -> list[MetricColumn]:
-    """Every numeric key seen in any commit, in file order, named `key` (or `file:key` when
-    several files hold it)."""
-    seen: dict[tuple[str, str], None] = {}
-    for values in found:
-        seen.update(dict.fromkeys(values))
-    # A Counter, not list.count per key: 100,000 keys would cost 10^10 steps.
-    files_with = Counter(key for _, key in seen)
-    return [
-        MetricColumn(key if files_with[key] == 1 else f"{file}:{key}", file, key)
-        for file, key in seen
-    ]
+    """The whole history of `stream_history`, every row kept."""
+    with stream_history(root, revision, count, columns) as streamed:
+        return History(streamed.columns, list(streamed.rows))

@@ -3,10 +3,12 @@ spec's, or those named on the command line), from which commit, how many."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mlci.errors import UsageError
-from mlci.revision.history import History, MetricColumn, read_history
+from mlci.revision.history import History, HistoryStream, MetricColumn, stream_history
 from mlci.revision.names import NO_COMMIT, head_commit, main_commit, resolve
 from mlci.usecases.project import ProjectPaths
 
@@ -15,6 +17,16 @@ def branch_history(
     project: ProjectPaths, rev: str | None, count: int, metrics: list[str]
 ) -> History:
     """`count` commits back from REV (default: the main branch's tip), oldest first."""
+    with open_branch_history(project, rev, count, metrics) as streamed:
+        return History(streamed.columns, list(streamed.rows))
+
+
+@contextmanager
+def open_branch_history(
+    project: ProjectPaths, rev: str | None, count: int, metrics: list[str]
+) -> Iterator[HistoryStream]:
+    """branch_history's rows as they are read, to be written one by one in this block; what
+    the arguments get wrong is refused before it starts."""
     root = project.root
     columns: list[MetricColumn] | None = None
     main_branch = "main"
@@ -34,7 +46,8 @@ def branch_history(
         columns = [declared.get(m) or column_from_text(m) for m in metrics]
     if count < 1:
         raise UsageError("-n must be at least 1")
-    return read_history(root, _walk_from(root, rev, main_branch), count, columns)
+    with stream_history(root, _walk_from(root, rev, main_branch), count, columns) as streamed:
+        yield streamed
 
 
 def _walk_from(root: Path, rev: str | None, main_branch: str) -> str:
