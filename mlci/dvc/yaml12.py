@@ -36,15 +36,18 @@ SEQ, MAP = _TAG + "seq", _TAG + "map"
 _FAST_TAGS = frozenset({STR, NULL, BOOL, INT, FLOAT})
 """What the fast path constructs; any other resolved tag sends the document to ruamel."""
 _DIRECTIVE = re.compile(r"(?m)^%")
-_CParser: Any = getattr(yaml, "CParser", None)
+_CParser: Any = getattr(yaml, "cyaml", None) and getattr(yaml.cyaml, "CParser", None)
+"""libyaml's parser and composer; None when PyYAML is built without libyaml (then every
+document is ruamel's to read)."""
 
 
 def load(text: str) -> Any:
     """One YAML document as ruamel reads it for DVC (None when empty); raises
     UnreadableDocument for what ruamel refuses or what breaks one of mlci's caps."""
     check_size(text)
-    if _CParser is None or "!" in text or _DIRECTIVE.search(text):
-        # Tags and `%YAML 1.1` directives change how ruamel reads the rest: ruamel decides.
+    if _CParser is None or "!" in text or "\t" in text or _DIRECTIVE.search(text):
+        # Tags and `%YAML 1.1` directives change how ruamel reads the rest, and ruamel
+        # refuses tabs where libyaml takes them for spaces (`a:<tab>b`): ruamel decides.
         return load_yaml(text, version="1.2")
     loader = _Loader(text)
     try:
@@ -103,6 +106,12 @@ class _Loader(_CParser or object):  # type: ignore[misc]
                 self.divergent = True
             return tag
         return SEQ if kind is yaml.SequenceNode else MAP
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        """PyYAML's path resolvers, which ruamel's safe loader does not use either."""
+
+    def ascend_resolver(self) -> None:
+        """As descend_resolver."""
 
     def construct_document(self, root: Any) -> Any:
         """The node graph as plain data, an alias the same object as its anchor, as ruamel
