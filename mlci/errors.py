@@ -61,3 +61,12 @@ class SpecError(MlciError):
     def __init__(self, problems: list[SpecProblem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.location.line, p.location.column))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Stopped(KeyboardInterrupt):
+    """mlci was asked to stop by a signal (SIGTERM, SIGHUP) while it ran DVC: handled as an
+    interruption, and the exit code says which signal (128 + its number), as a shell's does."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.exit_code = 128 + signal_number

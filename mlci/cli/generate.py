@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
 
 def validate(args: argparse.Namespace) -> int:
-    spec = _load(args.spec).spec
+    path = _spec_path(args.spec)
+    spec = _load(path).spec
     print(
-        f"{args.spec}: valid ({len(spec.stages)} stages, {len(spec.metrics)} metrics, "
+        f"{path}: valid ({len(spec.stages)} stages, {len(spec.metrics)} metrics, "
         f"{len(spec.gates.merge) + len(spec.gates.deploy)} gate rules)"
     )
     return EXIT_OK
@@ -36,7 +37,14 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def generate(args: argparse.Namespace) -> int:
-    return _generate(_load(args.spec), args)
+    return _generate(_load(_spec_path(args.spec)), args)
+
+
+def _spec_path(given: Path | None) -> Path:
+    """`--spec FILE`, else the mlci.yaml of the project found as every command finds it."""
+    from mlci.usecases.project import find_project
+
+    return find_project(given, None).spec
 
 
 def _load(spec: Path) -> Project:

@@ -21,6 +21,7 @@ from mlci.errors import (
     EXIT_USAGE,
     MlciError,
     SpecError,
+    Stopped,
     UsageError,
 )
 
@@ -42,9 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefix = "" if isinstance(error, SpecError) else "mlci: error: "
         print(f"{prefix}{error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("mlci: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print("mlci: interrupted: the pipeline and its stages were stopped", file=sys.stderr)
+        return stop.exit_code if isinstance(stop, Stopped) else 130
     except ModuleNotFoundError as error:
         # Not a bug in mlci: it runs in a Python that lacks one of its dependencies (for
         # instance from a source checkout without `pip install`).

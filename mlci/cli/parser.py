@@ -90,7 +90,7 @@ def _validate(commands: Commands) -> None:
         "check mlci.yaml and report every problem with its file:line:column",
         "Check mlci.yaml: keys, types, references between sections, stage graph.",
     )
-    _spec_option(validate, "the spec to read (default: mlci.yaml)", default=Path("mlci.yaml"))
+    _spec_option(validate, "the spec to read (default: the project's mlci.yaml)", default=None)
 
 
 def _init(commands: Commands) -> None:
@@ -139,16 +139,21 @@ def _run(commands: Commands) -> None:
     )
     run.add_argument("--dry", action="store_true", help="show what would run, run nothing")
     run.add_argument("--force", action="store_true", help="rerun every stage")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="show each stage's own output as it runs"
+    )
     run.add_argument("stages", nargs="*", metavar="STAGE", help="only these stages (and inputs)")
+    _spec_option(run, "the spec to keep dvc.yaml in sync with (default: mlci.yaml)", default=None)
 
 
 def _status(commands: Commands) -> None:
-    _command(
+    status = _command(
         commands,
         "status",
         "say whether dvc.lock matches code, data and params (exit 1 when it does not)",
         "Is this commit reproduced? Compares the workspace with dvc.lock.",
     )
+    _spec_option(status, "the spec to read (default: mlci.yaml)", default=None)
 
 
 def _report(commands: Commands) -> None:
@@ -215,7 +220,7 @@ def _generate(commands: Commands) -> None:
         "files a user wrote are kept; a generated file edited by hand is never overwritten "
         "without --force.",
     )
-    _spec_option(generate, "the spec to read (default: mlci.yaml)", default=Path("mlci.yaml"))
+    _spec_option(generate, "the spec to read (default: the project's mlci.yaml)", default=None)
     mode = generate.add_mutually_exclusive_group()
     mode.add_argument(
         "--check",

@@ -10,13 +10,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed
+from mlci.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, UsageError
+from mlci.usecases.project import ProjectPaths, find_project
 
 if TYPE_CHECKING:  # imported where used, to keep start-up light
     from mlci.dvc.pipeline import ReproResult, StageRun
-
-
-SPEC = "mlci.yaml"
 
 
 def _say(text: str = "") -> None:
@@ -26,6 +24,11 @@ def _say(text: str = "") -> None:
 def init(args: argparse.Namespace) -> int:
     from mlci.scaffold.init import InitOptions, init_project
 
+    if args.target is not None and args.data is None:
+        raise UsageError(
+            "--target names the column to predict in your own CSV: give it with --data CSV "
+            "(the bundled examples know their target)"
+        )
     interactive = sys.stdin.isatty() and not args.yes
 
     def ask(question: str, default: str) -> str:
@@ -64,16 +67,20 @@ def init(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from mlci.dvc import pipeline
 
-    root = Path.cwd()
-    if (root / SPEC).exists():
+    project = find_project(args.spec, None)
+    root = project.root
+    if project.spec.exists():
         from mlci.generate.sync import bring_in_sync
 
         # The spec is the source of truth: reproduce what it says, not a stale dvc.yaml.
-        for path in bring_in_sync(root / SPEC, dry=args.dry):
+        for path in bring_in_sync(project.spec, dry=args.dry):
             done = "would regenerate" if args.dry else "regenerated"
-            _say(f"  {done:<10} {path}  (out of date with {SPEC})")
+            _say(f"  {done:<10} {path}  (out of date with {project.spec})")
+    elif project.spec_given:
+        raise UsageError(f"{project.spec}: file not found")
     if not (root / "dvc.yaml").exists():
         raise CheckFailed("no dvc.yaml here; run `mlci init` or `mlci generate` first")
+    _check_stage_names(root, args.stages)
     if args.dry:
         stages = pipeline.would_run(root)
         for name in stages:
@@ -83,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     watcher = pipeline.ReproWatcher(
         finished=_show_stage,
         still_running=lambda name, seconds: _say(f"  running    {name}  ({seconds:.0f}s so far)"),
+        output=_show_output if args.verbose else None,
     )
     result = pipeline.reproduce(
         root, force=args.force, pull=args.pull, targets=args.stages, watcher=watcher
@@ -95,7 +103,52 @@ def run(args: argparse.Namespace) -> int:
         _say("pushed outputs and the run-cache to the DVC remote")
     if not any(run.outcome in ("ran", "restored") for run in result.stages):
         _say("nothing to run: every stage is up to date")
+    _show_metrics(project)
     return EXIT_OK
+
+
+def _check_stage_names(root: Path, targets: list[str]) -> None:
+    """A STAGE that dvc.yaml does not define is a usage error, with the nearest names.
+
+    Only plain names are checked: `dvc.yaml:stage`, `stage@item`, paths and globs are DVC's
+    to resolve."""
+    import difflib
+
+    from mlci.dvc.dvcfile import plain_stages
+    from mlci.files import read_text_or_none
+
+    plain = [name for name in targets if not set(name) & set(":@/.*?[")]
+    if not plain:
+        return
+    stages = plain_stages(read_text_or_none(root / "dvc.yaml") or "") or {}
+    for name in plain:
+        if name not in stages:
+            close = difflib.get_close_matches(name, [str(s) for s in stages], n=3)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            listed = ", ".join(map(str, stages)) or "none"
+            raise UsageError(f"dvc.yaml has no stage {name!r}{hint} (its stages: {listed})")
+
+
+def _show_output(stage: str, line: str) -> None:
+    from mlci.present.terminal import printable
+
+    _say(f"    {stage} | {printable(line)}")
+
+
+def _show_metrics(project: ProjectPaths) -> None:
+    """The metrics the run left in the workspace, against the last commit when there is one."""
+    from mlci.present.run_summary import metrics_lines
+    from mlci.usecases.compare import compare_revisions
+
+    try:
+        comparison = compare_revisions(project, "HEAD", None)
+    except UsageError:
+        return  # no commit yet, or not a git repository: nothing to compare with
+    lines = metrics_lines(comparison)
+    if lines:
+        _say()
+        for line in lines:
+            _say(line)
 
 
 def _show_stage(run: StageRun) -> None:
@@ -123,11 +176,18 @@ def _report_failure(result: ReproResult) -> None:
 def status(args: argparse.Namespace) -> int:
     from mlci.dvc import pipeline
 
-    if Path(SPEC).exists():
+    project = find_project(args.spec, None)
+    if project.spec.exists():
         from mlci.generate.sync import require_in_sync
 
-        require_in_sync(Path(SPEC), "say whether this commit is reproduced")
-    changes = pipeline.status(Path.cwd())
+        require_in_sync(project.spec, "say whether this commit is reproduced")
+    elif project.spec_given:
+        raise UsageError(f"{project.spec}: file not found")
+    if (project.root / "dvc.yaml").exists() and not (project.root / "dvc.lock").exists():
+        _say("not reproduced: there is no dvc.lock (never run here, or deleted)")
+        _say("run `mlci run` and commit dvc.lock")
+        return EXIT_CHECK_FAILED
+    changes = pipeline.status(project.root)
     if not changes:
         _say("reproduced: dvc.lock matches the code, data and params")
         return EXIT_OK

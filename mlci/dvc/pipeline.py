@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.errors import UsageError
+from mlci.errors import Stopped, UsageError
 
 Outcome = Literal["ran", "skipped", "restored", "failed", "would run"]
 
@@ -139,6 +141,8 @@ class ReproWatcher:
     finished: Callable[[StageRun], None] = lambda run: None
     started: Callable[[str], None] = lambda name: None
     still_running: Callable[[str, float], None] = lambda name, seconds: None
+    output: Callable[[str, str], None] | None = None
+    """Each line a stage prints, with the stage's name, as it is printed (`mlci run -v`)."""
     tick_seconds: float = 15.0
 
 
@@ -175,6 +179,8 @@ class _ReproParser:
                 self._close("failed")
             elif not _NOISE.match(line):
                 (self.current.output if self.current else self.loose).append(line)
+                if self.current and self.watcher.output is not None:
+                    self.watcher.output(self.current.name, line)
 
     def running(self) -> tuple[str, float] | None:
         with self.lock:
@@ -214,14 +220,21 @@ def reproduce(
     flags = [flag for flag, on in (("--force", force), ("--dry", dry), ("--pull", pull)) if on]
     parser = _ReproParser(watcher, dry)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}  # stage output as it is printed
-    with subprocess.Popen(
-        dvc_command("repro", *flags, *targets),
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=environment,
-    ) as process:
+    # DVC and the stage it runs get a process group of their own, so that however mlci is
+    # stopped (Ctrl-C, a CI job cancelled with SIGTERM, a closed terminal) it stops them too:
+    # a stage left running holds DVC's lock, and the next run fails with "is busy".
+    with (
+        subprocess.Popen(
+            dvc_command("repro", *flags, *targets),
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=environment,
+            start_new_session=True,
+        ) as process,
+        _stopping_group_on_signals(process),
+    ):
         done = threading.Event()
         ticker = threading.Thread(target=_tick, args=(parser, watcher, done), daemon=True)
         ticker.start()
@@ -236,6 +249,55 @@ def reproduce(
         errors = [m["reason"] for line in parser.loose if (m := _ERROR.match(line))]
         error = errors[-1] if errors else "\n".join(parser.loose[-5:]) or "dvc repro failed"
     return ReproResult(parser.runs, returncode, error)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE_SECONDS = 10.0
+"""How long DVC has to stop after SIGTERM (it removes its lock) before it is killed."""
+
+
+@contextmanager
+def _stopping_group_on_signals(process: subprocess.Popen[str]) -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP interrupt mlci as Ctrl-C does; however the
+    block ends early, DVC's process group is stopped before mlci goes on."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in STOP_SIGNALS[1:]:
+            previous[number] = signal.signal(number, _raise_stopped)
+    try:
+        yield
+    except BaseException:
+        _stop_group(process)
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _raise_stopped(number: int, frame: object) -> None:
+    raise Stopped(number)
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to DVC and everything it started, then SIGKILL to what is left after the grace."""
+    for number, wait in ((signal.SIGTERM, GRACE_SECONDS), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, number)
+        except ProcessLookupError:
+            return  # the group is gone
+        try:
+            process.wait(timeout=wait)
+            if wait is not None:
+                _kill_stragglers(process.pid)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _kill_stragglers(group: int) -> None:
+    """DVC exited; a stage it started may not have (a script that ignores SIGTERM)."""
+    with suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def _tick(parser: _ReproParser, watcher: ReproWatcher, done: threading.Event) -> None:
