@@ -15,7 +15,7 @@ from mlci.bounded_load import UnreadableDocument
 from mlci.dvc.dvcfile import NotAMapping, is_syntax_error, read_python_params
 from mlci.dvc.metrics_file import read_structured
 from mlci.revision.file_reader import FileContent, FileReader, Refused
-from mlci.revision.memory import Memory, collector_paused, parsed_weight
+from mlci.revision.memory import Memory, PerPath, collector_paused, parsed_weight
 from mlci.revision.model import BrokenPipelineFile, Revision, where
 
 ParseDocument = Callable[[str], dict[str, Any]]
@@ -29,7 +29,9 @@ class DocumentReader:
         self._files = files
         self._memory = memory
         self._parse = parse
-        self._documents = memory.per_path()
+        self._documents: PerPath[dict[str, Any] | BrokenPipelineFile | None] = memory.keep(
+            PerPath()
+        )
 
     def document(self, rev: Revision, path: str) -> dict[str, Any] | None:
         """A DVC file at `rev` as plain data; None when absent or refused (with a note).
@@ -39,8 +41,7 @@ class DocumentReader:
         found = self._documents.get(rev, path, lambda: self._read_document(rev, path))
         if isinstance(found, BrokenPipelineFile):
             raise found
-        document: dict[str, Any] | None = found
-        return document
+        return found
 
     def _read_document(
         self, rev: Revision, path: str

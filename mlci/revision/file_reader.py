@@ -29,7 +29,7 @@ from mlci.gitbatch import (
     GitTrees,
     Oversized,
 )
-from mlci.revision.memory import BLOB_OVERHEAD, Memory
+from mlci.revision.memory import BLOB_OVERHEAD, Memory, PerPath, PerRevision
 from mlci.revision.model import Revision
 
 
@@ -65,10 +65,10 @@ class FileReader:
         self._trees = GitTrees(objects)
         self._blobs: Bounded[str, bytes | Refused] = Bounded(blob_bytes)
         self._stores: list[Store] | None = None
-        self._files_memo = memory.per_path()
-        self._entries = memory.per_path()  # git tree entries by path
-        self._listing = memory.per_revision()
-        self._dvc_paths = memory.per_revision()
+        self._read_files: PerPath[bytes | Refused | None] = memory.keep(PerPath())
+        self._entries: PerPath[Found] = memory.keep(PerPath())  # git tree entries by path
+        self._listing: PerRevision[list[str]] = memory.keep(PerRevision())
+        self._dvc_paths: PerRevision[list[str]] = memory.keep(PerRevision())
 
     def forget(self, rev: Revision) -> None:
         """Drop the trees of `rev` (what was read at it is dropped with the reader's memory)."""
@@ -89,14 +89,11 @@ class FileReader:
 
     def lookup(self, rev: Revision, path: str) -> bytes | Refused | None:
         """A file's bytes at `rev`, Refused with the reason, or None where there is none."""
-        found: bytes | Refused | None = self._files_memo.get(
-            rev, path, lambda: self._read(rev, path)
-        )
-        return found
+        return self._read_files.get(rev, path, lambda: self._read(rev, path))
 
     def files_read(self, rev: Revision) -> list[str]:
         """The paths read at `rev` so far (what the next commit will likely read too)."""
-        return self._files_memo.paths(rev)
+        return self._read_files.paths(rev)
 
     def _read(self, rev: Revision, path: str) -> bytes | Refused | None:
         if rev is None:
@@ -159,13 +156,11 @@ class FileReader:
 
     def find(self, rev: str, path: str) -> Found:
         """The tree entry at `path` in commit `rev` (or the link on its way)."""
-        found: Found = self._entries.get(rev, path, lambda: self._trees.find(rev, path))
-        return found
+        return self._entries.get(rev, path, lambda: self._trees.find(rev, path))
 
     def listing(self, rev: Revision) -> list[str]:
         """Every file at `rev`: git's tree, or for the workspace what git does not ignore."""
-        listing: list[str] = self._listing.get(rev, lambda: self._list(rev))
-        return listing
+        return self._listing.get(rev, lambda: self._list(rev))
 
     def _list(self, rev: Revision) -> list[str]:
         if rev is None:
@@ -176,8 +171,7 @@ class FileReader:
     def dvc_paths(self, rev: Revision) -> list[str]:
         """Where DVC looks for its files at `rev`: every dvc.yaml and .dvc file outside
         .git/.dvc folders and DVC subrepos (folders with a .dvc folder of their own)."""
-        paths: list[str] = self._dvc_paths.get(rev, lambda: self._collect_dvc_paths(rev))
-        return paths
+        return self._dvc_paths.get(rev, lambda: self._collect_dvc_paths(rev))
 
     def _collect_dvc_paths(self, rev: Revision) -> list[str]:
         if rev is None:

@@ -12,12 +12,19 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from mlci.gitbatch import Bounded
 from mlci.revision.model import Revision
 
 V = TypeVar("V")
+
+
+class _Forgetting(Protocol):
+    def forget(self, rev: Revision) -> None: ...
+
+
+M = TypeVar("M", bound=_Forgetting)
 
 # A history reads commits in order, and commits that share a file are neighbours: a few
 # hundred entries hold what the next commit needs, however long the history.
@@ -72,18 +79,11 @@ class Memory:
 
     def __init__(self, parsed_bytes: int) -> None:
         self.parsed: Bounded[tuple[str, ...], Any] = Bounded(parsed_bytes)
-        self._per_revision: list[PerRevision[Any] | PerPath[Any]] = []
-        self._notes: PerRevision[dict[str, None]] = self.per_revision()
+        self._per_revision: list[_Forgetting] = []
+        self._notes: PerRevision[dict[str, None]] = self.keep(PerRevision())
 
-    def per_revision(self) -> PerRevision[Any]:
-        """A new memory of one value per revision, dropped by `forget`."""
-        memo: PerRevision[Any] = PerRevision()
-        self._per_revision.append(memo)
-        return memo
-
-    def per_path(self) -> PerPath[Any]:
-        """A new memory of one value per path and revision, dropped by `forget`."""
-        memo: PerPath[Any] = PerPath()
+    def keep(self, memo: M) -> M:
+        """`memo` (a PerRevision, a PerPath), to be dropped with each revision `forget` drops."""
         self._per_revision.append(memo)
         return memo
 

@@ -15,7 +15,7 @@ from mlci.dvc.metrics_file import MetricsFormatError, parse_metrics
 from mlci.revision.contents import ContentReader
 from mlci.revision.documents import suffix
 from mlci.revision.file_reader import FileContent, Refused
-from mlci.revision.memory import Memory, collector_paused, parsed_weight
+from mlci.revision.memory import Memory, PerRevision, collector_paused, parsed_weight
 from mlci.revision.model import MetricsFile, MetricsRead, Revision, where
 from mlci.revision.outputs import OutputReader
 from mlci.revision.pipeline_parts import entries
@@ -37,7 +37,7 @@ class MetricsReader:
         self._outputs = outputs
         self._contents = contents
         self._memory = memory
-        self._declared = memory.per_revision()
+        self._declared: PerRevision[dict[str, MetricsRead]] = memory.keep(PerRevision())
 
     def metrics_files(self, rev: Revision) -> list[MetricsFile]:
         """The metrics files `rev`'s dvc.yaml files declare: stage `metrics:` and top-level
@@ -82,10 +82,7 @@ class MetricsReader:
 
     def _declared_reads(self, rev: Revision) -> dict[str, MetricsRead]:
         """Each file the declared metrics paths name (a folder names each file in it)."""
-        reads: dict[str, MetricsRead] = self._declared.get(
-            rev, lambda: self._read_all_declared(rev)
-        )
-        return reads
+        return self._declared.get(rev, lambda: self._read_all_declared(rev))
 
     def _read_all_declared(self, rev: Revision) -> dict[str, MetricsRead]:
         result: dict[str, MetricsRead] = {}

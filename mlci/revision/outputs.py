@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mlci.revision.documents import DocumentReader
 from mlci.revision.file_reader import FileReader
-from mlci.revision.memory import Memory
+from mlci.revision.memory import Memory, PerRevision
 from mlci.revision.model import OutputInfo, Revision
 from mlci.revision.pipeline_parts import Out, as_list, output
 from mlci.revision.pipelines import PipelineReader
@@ -27,15 +27,14 @@ class OutputReader:
         self._files = files
         self._documents = documents
         self._pipelines = pipelines
-        self._outs = memory.per_revision()
+        self._outs: PerRevision[dict[str, Out]] = memory.keep(PerRevision())
 
     def outputs(self, rev: Revision) -> dict[str, OutputInfo]:
         return {path: out.info for path, out in sorted(self.outs(rev).items())}
 
     def outs(self, rev: Revision) -> dict[str, Out]:
         """Outputs of every dvc.lock and of every .dvc file at `rev`, by repository path."""
-        outs: dict[str, Out] = self._outs.get(rev, lambda: self._collect(rev))
-        return outs
+        return self._outs.get(rev, lambda: self._collect(rev))
 
     def _collect(self, rev: Revision) -> dict[str, Out]:
         outs: dict[str, Out] = {}

@@ -13,7 +13,7 @@ from mlci.dvc.metrics_file import dotted_leaves
 from mlci.revision.contents import ContentReader
 from mlci.revision.documents import DocumentReader
 from mlci.revision.file_reader import FileContent, Refused
-from mlci.revision.memory import Memory
+from mlci.revision.memory import Memory, PerRevision
 from mlci.revision.model import MetricsRead, ParamValue, Revision, where
 from mlci.revision.pipeline_parts import Stage, as_list
 from mlci.revision.pipelines import PipelineReader
@@ -38,7 +38,7 @@ class ParamsReader:
         self._documents = documents
         self._contents = contents
         self._memory = memory
-        self._keys = memory.per_revision()
+        self._keys: PerRevision[ParamsKeys] = memory.keep(PerRevision())
 
     def params(self, rev: Revision) -> dict[str, dict[str, ParamValue]]:
         """Each params file the pipelines read at `rev`, flattened to dotted keys: the whole
@@ -81,8 +81,7 @@ class ParamsReader:
         (or with no keys) and a file of a dvc.yaml's top-level `params:` are read whole; in
         any other file only the keys stages name (a key names its subtree too).
         """
-        keys: ParamsKeys = self._keys.get(rev, lambda: self._collect_keys(rev))
-        return keys
+        return self._keys.get(rev, lambda: self._collect_keys(rev))
 
     def _collect_keys(self, rev: Revision) -> ParamsKeys:
         tracked: dict[str, set[str]] = {}

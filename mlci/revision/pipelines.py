@@ -16,7 +16,7 @@ from mlci.bounded_load import UnreadableDocument
 from mlci.dvc.dvcfile import TemplateError, resolve_pipeline
 from mlci.revision.documents import DocumentReader
 from mlci.revision.file_reader import FileContent, FileReader, Refused
-from mlci.revision.memory import Memory, parsed_weight
+from mlci.revision.memory import Memory, PerRevision, parsed_weight
 from mlci.revision.model import Revision, where
 from mlci.revision.pipeline_parts import (
     Pipeline,
@@ -38,8 +38,8 @@ class PipelineReader:
         self._files = files
         self._documents = documents
         self._memory = memory
-        self._pipelines = memory.per_revision()
-        self._stages = memory.per_revision()
+        self._pipelines: PerRevision[list[Pipeline]] = memory.keep(PerRevision())
+        self._stages: PerRevision[dict[str, Stage]] = memory.keep(PerRevision())
 
     def has_pipeline(self, rev: Revision) -> bool:
         """Does `rev` hold a readable dvc.yaml, at the root or below?"""
@@ -48,8 +48,7 @@ class PipelineReader:
     def pipelines(self, rev: Revision) -> list[Pipeline]:
         """Every dvc.yaml at `rev`, the root's first, each resolved; raises
         BrokenPipelineFile when one of them (or its dvc.lock) is not YAML."""
-        found: list[Pipeline] = self._pipelines.get(rev, lambda: self._find_pipelines(rev))
-        return found
+        return self._pipelines.get(rev, lambda: self._find_pipelines(rev))
 
     def _find_pipelines(self, rev: Revision) -> list[Pipeline]:
         paths = [p for p in self._files.dvc_paths(rev) if p.rpartition("/")[2] == "dvc.yaml"]
@@ -65,7 +64,7 @@ class PipelineReader:
     def stages(self, rev: Revision) -> dict[str, Stage]:
         """Every resolved stage of every dvc.yaml at `rev`, by DVC's address."""
         # Asked once per stage of dvc.lock: worked out once, or 10,000 stages cost 10^8 steps.
-        stages: dict[str, Stage] = self._stages.get(
+        return self._stages.get(
             rev,
             lambda: {
                 stage.name: stage
@@ -73,7 +72,6 @@ class PipelineReader:
                 for stage in pipeline.stages.values()
             },
         )
-        return stages
 
     def _pipeline(self, rev: Revision, path: str) -> Pipeline | None:
         document = self._documents.document(rev, path)
