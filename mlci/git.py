@@ -125,6 +125,17 @@ def work_tree_files(root: Path, *, with_modes: bool = False) -> list[str]:
     return [entry for entry in entries if entry]
 
 
+def uncommitted(root: Path) -> list[str]:
+    """Tracked files whose workspace or staged content differs from HEAD (`git status`,
+    untracked files left out), as paths from the top of the repository."""
+    done = _git_bytes(root, "status", "--porcelain=v1", "-z", "--untracked-files=no")
+    if done.returncode != 0:
+        return []
+    entries = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    # "XY PATH"; a rename is followed by its old path as an entry of its own.
+    return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
+
+
 def ignores_any(root: Path, *paths: str) -> bool:
     """Whether git's ignore rules match one of `paths`, tracked or not (`check-ignore
     --no-index`); UsageError when git cannot tell."""

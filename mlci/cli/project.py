@@ -6,6 +6,7 @@ The core they call never prints: each line a user sees is written here.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         root, force=args.force, pull=args.pull, targets=args.stages, watcher=watcher
     )
     if not result.ok:
-        _report_failure(result)
+        _report_failure(result, root)
         return EXIT_CHECK_FAILED
     if args.push:
         pipeline.push(root)
@@ -156,12 +157,15 @@ def _show_stage(run: StageRun) -> None:
     _say(f"  {run.outcome:<10} {run.name:<20} {took}".rstrip())
 
 
-def _report_failure(result: ReproResult) -> None:
+def _report_failure(result: ReproResult, root: Path) -> None:
     failed = [run for run in result.stages if run.outcome == "failed"]
     if not failed:
         print(f"mlci: error: dvc repro failed: {result.error}", file=sys.stderr)
         return
     run = failed[-1]
+    if (missing := _MISSING_DATA.match(run.reason)) is not None:
+        print(f"mlci: error: {_missing_data(root, missing['path'])}", file=sys.stderr)
+        return
     tail = [line for line in run.output if line.strip()][-20:]
     print(f"mlci: error: stage {run.name!r} failed: {run.reason}", file=sys.stderr)
     if tail:
@@ -170,6 +174,29 @@ def _report_failure(result: ReproResult) -> None:
     print(
         "dvc.lock records only the stages that finished; fix the stage and run `mlci run` again",
         file=sys.stderr,
+    )
+
+
+# How `dvc repro` says a DVC-tracked file is not in the workspace (DVC 3).
+_MISSING_DATA = re.compile(r"missing data '\w+': (?P<path>.+)$")
+
+
+def _missing_data(root: Path, path: str) -> str:
+    """What to do about data DVC tracks but the workspace lacks: where it can come from."""
+    from mlci.dvc.config import read_dvc_config
+
+    remotes = [name for name in read_dvc_config(root) if name.startswith("remote ")]
+    fetch = (
+        f"fetch it from the DVC remote with `dvc pull {path}` (or `mlci run --pull`)"
+        if remotes
+        else "no DVC remote is configured here, so it cannot be fetched: in a fresh clone, "
+        "the remote of the machine that added it lives in its .dvc/config.local; add the "
+        "shared one with `dvc remote add -d storage URL` (and commit .dvc/config), then "
+        f"`dvc pull {path}`"
+    )
+    return (
+        f"{path} is tracked by DVC but is not in the workspace: restore it from the local "
+        f"DVC cache with `dvc checkout {path}`; if the cache does not hold it, {fetch}"
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from mlci.compare.diff import Comparison, compare
 from mlci.compare.gates import GateReport, ReproducedCheck, check_reproduced, evaluate
 from mlci.errors import UsageError
-from mlci.git import resolve_revision, toplevel
+from mlci.git import resolve_revision, toplevel, uncommitted
 from mlci.gitbatch import GitObjects
 from mlci.revision.judging_rules import judging_rules
 from mlci.revision.names import choose_base, resolve
@@ -84,6 +84,15 @@ def read_reproduced(
     committed, workspace = snapshots(reader, (head, shown), (None, "workspace"), declared)
     pending, problem = _pending(root, workspace.has_lock)
     check = check_reproduced(committed, workspace, spec, pending)
+    if check.differences and (changed := uncommitted(root)):
+        # The usual cause of a failed check on a developer's machine: the change was run but
+        # not committed, so HEAD's dvc.lock and metrics are the old ones.
+        listed = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if changed[5:] else "")
+        hint = (
+            f"the workspace has uncommitted changes ({listed}): commit them together with the "
+            "dvc.lock and metrics `mlci run` wrote, then check again"
+        )
+        check = replace(check, differences=(*check.differences, hint))
     if problem is None:
         return check
     return ReproducedCheck(shown, (problem, *check.differences), check.unverified)

@@ -187,3 +187,28 @@ def test_init_refuses_target_without_data_and_creates_nothing(workspace: Workspa
     assert refused.code == 2
     assert "--target names the column to predict in your own CSV" in refused.err
     assert not (workspace.base / "demo").exists()
+
+
+def test_missing_tracked_data_names_checkout_pull_and_a_missing_remote(
+    workspace: Workspace,
+) -> None:
+    root = _project(workspace)
+    (root / "data").mkdir()
+    (root / "data" / "raw.csv").write_text("a,b\n1,2\n")
+    dvc = [sys.executable, "-m", "dvc"]
+    assert workspace.run(*dvc, "add", "-q", "data/raw.csv", cwd=root).returncode == 0
+    dvc_yaml = (root / "dvc.yaml").read_text()
+    (root / "dvc.yaml").write_text(dvc_yaml.replace("[train.py]", "[train.py, data/raw.csv]"))
+    (root / "data" / "raw.csv").unlink()
+
+    failed = workspace.mlci("run", cwd=root)
+    assert failed.code == 1
+    assert "data/raw.csv is tracked by DVC but is not in the workspace" in failed.err
+    assert "`dvc checkout data/raw.csv`" in failed.err
+    assert "no DVC remote is configured here" in failed.err
+
+    remote = workspace.base / "remote"
+    add = workspace.run(*dvc, "remote", "add", "-d", "storage", str(remote), cwd=root)
+    assert add.returncode == 0
+    with_remote = workspace.mlci("run", cwd=root)
+    assert "fetch it from the DVC remote with `dvc pull data/raw.csv`" in with_remote.err

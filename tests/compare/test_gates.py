@@ -729,3 +729,21 @@ def test_gate_and_report_find_the_project_from_a_subfolder(origin: Repo, tmp_pat
     report = clone.mlci_process("-C", "notes", "report", "--format", "json")
     assert report.code == 0, report.err
     assert json.loads(report.out)["verdict"]["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_a_reproduced_check_on_uncommitted_changes_says_to_commit_them_with_dvc_lock(
+    origin: Repo, tmp_path: Path
+) -> None:
+    work = Repo(tmp_path / "work")
+    shutil.copytree(origin.root, work.root, symlinks=True)
+    work.git("checkout", "-q", "improve")
+    dvc(work.root, "checkout", "-q")
+    work.write({"params.yaml": "train:\n  lr: 0.25\n"})  # run, but not committed
+    dvc(work.root, "repro", "-q")
+    result = work.mlci_process("gate", env={"NO_COLOR": "1"})
+    assert result.code == 1
+    assert (
+        "the workspace has uncommitted changes (dvc.lock, metrics.json, params.yaml): commit "
+        "them together with the dvc.lock and metrics `mlci run` wrote, then check again"
+    ) in result.out
