@@ -14,6 +14,7 @@ from mlci.errors import UsageError
 from mlci.git import merge_base, resolve_revision
 
 NO_COMMIT = "this repository has no commit yet (neither HEAD nor {branch!r} names one)"
+COMMIT_FIRST = "commit first (`git add -A && git commit -m 'first commit'`)"
 
 
 def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) -> tuple[str, str]:
@@ -28,7 +29,8 @@ def choose_base(root: Path, base: str | None, main_branch: str, *, tip: bool) ->
     except UsageError:
         if head is None:  # checked first: "no main branch" would send the user looking for one
             message = NO_COMMIT.format(branch=main_branch)
-            raise UsageError(f"{message}: there is nothing to compare with") from None
+            nothing = "there is nothing to compare with"
+            raise UsageError(f"{message}: {nothing}; {COMMIT_FIRST}") from None
         raise
     if tip:
         return main, name

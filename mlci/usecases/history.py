@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mlci.errors import UsageError
 from mlci.revision.history import History, HistoryStream, MetricColumn, stream_history
-from mlci.revision.names import NO_COMMIT, head_commit, main_commit, resolve
+from mlci.revision.names import COMMIT_FIRST, NO_COMMIT, head_commit, main_commit, resolve
 from mlci.usecases.project import ProjectPaths
 
 
@@ -59,7 +59,7 @@ def _walk_from(root: Path, rev: str | None, main_branch: str) -> str:
     except UsageError:
         if rev is None and head_commit(root) is None:
             message = NO_COMMIT.format(branch=main_branch)
-            raise UsageError(f"{message}: there is no history to show") from None
+            raise UsageError(f"{message}: there is no history to show; {COMMIT_FIRST}") from None
         raise
 
 

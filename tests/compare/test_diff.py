@@ -625,6 +625,7 @@ def test_no_commit_yet_is_said_plainly(repo: Repo, capsys: pytest.CaptureFixture
         result = repo.mlci(*args, capsys=capsys)
         assert result.code == 2, (args, result.err)
         assert "this repository has no commit yet" in result.err, (args, result.err)
+        assert "commit first (`git add -A && git commit" in result.err, (args, result.err)
         assert result.out == ""
     result = repo.mlci("diff", "HEAD", capsys=capsys)
     assert result.code == 2
