@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 
 
 def validate(args: argparse.Namespace) -> int:
+    from mlci.errors import SpecError
+    from mlci.spec.params_check import params_problems
+
     path = _spec_path(args.spec)
     spec = _load(path).spec
+    if problems := params_problems(spec, path.resolve().parent):
+        raise SpecError(problems)
     print(
         f"{path}: valid ({len(spec.stages)} stages, {len(spec.metrics)} metrics, "
         f"{len(spec.gates.merge) + len(spec.gates.deploy)} gate rules)"

@@ -1,0 +1,89 @@
+"""`mlci validate` checks params.yaml against what the stages read, located as spec problems."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Repo
+
+# MINIMAL_SPEC's stages read prepare.seed and the whole `train` section of params.yaml.
+
+
+def validate(project: Repo, params: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    project.write({"params.yaml": params})
+    result = project.mlci("validate", capsys=capsys)
+    if result.code == 0:
+        return []
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
+    return result.err.splitlines()
+
+
+def test_a_key_a_stage_reads_must_be_in_the_params_file(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    problems = validate(project, "prepare:\n  sed: 1\ntrain:\n  lr: 0.1\n", capsys)
+    assert problems == [
+        "params.yaml:1:1: prepare: stage prepare reads prepare.seed, which params.yaml does not "
+        "have (did you mean 'sed'?); add it or correct the stage's params in mlci.yaml"
+    ]
+    assert validate(project, "prepare:\n  seed: 1\n", capsys) == [
+        "params.yaml:1:1: stage train reads train, which params.yaml does not have (expected "
+        "one of: prepare); add it or correct the stage's params in mlci.yaml"
+    ]
+
+
+def test_a_params_file_that_is_not_yaml_is_located(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (problem,) = validate(project, "prepare:\n  seed: [1\ntrain: {}\n", capsys)
+    assert problem.startswith("params.yaml:3:")
+
+
+def test_a_missing_params_file_is_named_once_at_the_stage_that_reads_it(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"params.yaml": ""})
+    (project.root / "params.yaml").unlink()
+    result = project.mlci("validate", capsys=capsys)
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "mlci.yaml:9:14: stages.prepare.params[0]: params file 'params.yaml' does not exist; "
+        "create it"
+    ]
+
+
+def test_an_estimator_must_exist_and_take_its_hyperparameters(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = (
+        "prepare:\n  seed: 1\n"
+        "train:\n"
+        "  estimator: sklearn.linear_model.LogisticRegresion\n"
+        "  hyperparameters:\n    max_iter: 10\n"
+    )
+    assert validate(project, params, capsys) == [
+        "params.yaml:4:14: train.estimator: sklearn.linear_model has no 'LogisticRegresion' "
+        "(did you mean 'LogisticRegression'?)"
+    ]
+    switched = params.replace("LogisticRegresion", "LogisticRegression").replace(
+        "max_iter", "max_iters"
+    )
+    assert validate(project, switched, capsys) == [
+        "params.yaml:6:5: train.hyperparameters.max_iters: sklearn.linear_model."
+        "LogisticRegression takes no parameter 'max_iters' (did you mean 'max_iter'?)"
+    ]
+    missing = params.replace("sklearn.linear_model.LogisticRegresion", "sklearnx.Model")
+    (problem,) = validate(project, missing, capsys)
+    assert problem.startswith("params.yaml:4:14: train.estimator: 'sklearnx.Model' cannot be")
+    good = params.replace("LogisticRegresion", "LogisticRegression")
+    assert validate(project, good, capsys) == []
+
+
+def test_a_module_of_the_repository_is_never_imported_by_validate(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write({"mymodels.py": "open('imported', 'w').write('ran')\nclass Model: pass\n"})
+    params = "prepare:\n  seed: 1\ntrain:\n  estimator: mymodels.Model\n"
+    assert validate(project, params, capsys) == []
+    assert not (project.root / "imported").exists()
