@@ -108,6 +108,8 @@ class ReproducedCheck:
     """What does not match, each naming its stage or metric: the check fails."""
     unverified: tuple[str, ...] = ()
     """What could not be compared (a committed value not in the cache): a warning."""
+    fix: str = ""
+    """What to do about the differences, when it can be told (not itself a difference)."""
     stages: int = 0
     metrics: int = 0
     """How many stages and metrics were compared."""
@@ -374,8 +376,15 @@ def _check_rule(rule: GateRule, check: ReproducedCheck | None) -> RuleResult:
         verdict=verdict,
         reason=reason,
         limits={},
-        details=(*check.differences, *check.unverified) if check is not None else (),
+        details=_details(check),
     )
+
+
+def _details(check: ReproducedCheck | None) -> tuple[str, ...]:
+    if check is None:
+        return ()
+    fix = (check.fix,) if check.fix and check.differences else ()
+    return (*check.differences, *fix, *check.unverified)
 
 
 def _check_outcome(check: ReproducedCheck | None) -> tuple[Value | None, Status, str]:
@@ -384,6 +393,8 @@ def _check_outcome(check: ReproducedCheck | None) -> tuple[Value | None, Status,
     if check.differences:
         count = len(check.differences)
         reason = f"{check.committed} is not reproduced: " + "; ".join(check.differences)
+        if check.fix:
+            reason += f"; {check.fix}"
         return f"{count} difference{'s' * (count != 1)}", "fail", reason
     if check.unverified:
         reason = f"{check.committed}: could not compare everything: " + "; ".join(check.unverified)

@@ -8,6 +8,7 @@ are still out of date.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from mlci.git import resolve_revision, toplevel, uncommitted
 from mlci.gitbatch import GitObjects
 from mlci.revision.judging_rules import judging_rules
 from mlci.revision.names import choose_base, resolve
-from mlci.revision.snapshot import Revision, RevisionReader, snapshots
+from mlci.revision.snapshot import Revision, RevisionReader, Snapshot, snapshots
 from mlci.spec.model import Spec
 from mlci.spec.paths import normalise
 from mlci.usecases.project import DEFAULT_SPEC
@@ -84,7 +85,7 @@ def read_reproduced(
     committed, workspace = snapshots(reader, (head, shown), (None, "workspace"), declared)
     pending, problem = _pending(root, workspace.has_lock)
     check = check_reproduced(committed, workspace, spec, pending)
-    if check.differences and (changed := uncommitted(root)):
+    if check.differences and (changed := _edited(root, workspace)):
         # The usual cause of a failed check on a developer's machine: the change was run but
         # not committed, so HEAD's dvc.lock and metrics are the old ones.
         listed = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if changed[5:] else "")
@@ -92,10 +93,24 @@ def read_reproduced(
             f"the workspace has uncommitted changes ({listed}): commit them together with the "
             "dvc.lock and metrics `mlci run` wrote, then check again"
         )
-        check = replace(check, differences=(*check.differences, hint))
+        check = replace(check, fix=hint)
     if problem is None:
         return check
-    return ReproducedCheck(shown, (problem, *check.differences), check.unverified)
+    return replace(check, differences=(problem, *check.differences))
+
+
+def _edited(root: Path, workspace: Snapshot) -> list[str]:
+    """Uncommitted tracked files, when one of them is not what the pipeline writes: a CI
+    reproduction leaves dvc.lock and metrics changed by itself, and its fix is elsewhere."""
+    top = toplevel(root)
+    prefix = root.resolve().relative_to(top).as_posix() if top is not None else "."
+    written = {"dvc.lock", *workspace.metrics, *workspace.outputs}
+    changed = uncommitted(root)
+    inside = [path.removeprefix(f"{prefix}/") if prefix != "." else path for path in changed]
+    edited = [
+        path for path in inside if posixpath.basename(path) != "dvc.lock" and path not in written
+    ]
+    return changed if edited else []
 
 
 def _pending(root: Path, has_lock: bool) -> tuple[dict[str, str], str | None]:
