@@ -2,96 +2,40 @@
 
 Every file mlci parses comes from a repository, so from whoever opened the pull request:
 mlci.yaml, dvc.yaml, dvc.lock, .dvc files, params and metrics files. A parser alone does not
-protect the code that reads its result. PyYAML turns an alias bomb ("billion laughs") into a
-few shared objects cheaply, and the walk that flattens or digests them then never ends; an
-integer of 5,000 digits, a date like 2024-02-30 or the lone surrogate of "\\ud800" raise
-ValueError or UnicodeEncodeError far from the parser, where they are a crash.
+protect the code that reads its result: an integer of 5,000 digits, a date like 2024-02-30 or
+the lone surrogate of "\\ud800" raise ValueError or UnicodeEncodeError far from the parser,
+where they are a crash.
 
 So every document goes through a loader here, which refuses, in one worded line, whatever
-breaks a cap below. The checks are linear in the size of the text: a YAML document's node
-graph is walked once, each anchored node once however many aliases point at it, so a billion
-laughs costs as many steps as it has nodes. This is the single entry point for structured
-files: dvc.yaml and dvc.lock are read as YAML 1.1 (libyaml, as before), params and metrics
-files as YAML 1.2 (ruamel.yaml, as DVC reads them); one reader for all would replace
-`load_yaml`'s two branches and nothing else.
+breaks a cap (mlci.document_caps; a YAML document's node graph is checked by mlci.yaml_nodes
+before anything is constructed). YAML 1.1 is PyYAML's reading (the spec); YAML 1.2 is
+ruamel.yaml's, as DVC reads its own files, params and metrics (mlci.dvc.yaml12 reads DVC's
+files at libyaml speed and comes here for what it cannot).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
 
 import yaml
 
-# The caps, in one place. Each is far beyond any honest file and far below what hurts.
-MAX_BYTES = 16 << 20
-"""A file mlci parses; a metrics file with 100,000 keys is about 3 MiB."""
-MAX_DEPTH = 64
-"""Nesting levels, counted through aliases and `<<:` merges (the walks over data recurse)."""
-MAX_ALIASES = 1_000
-"""Aliases to mappings and lists (the ones that multiply); a spec uses a handful."""
-MAX_VALUES = 1_000_000
-"""Values and keys a document holds once every alias is expanded."""
-MAX_INT_DIGITS = 300
-"""Larger integers fit no float (1.8e308): comparing one with a float would overflow."""
+from mlci.document_caps import (
+    BIG_INT,
+    DEPTH,
+    INT_LIMIT,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    YAML_DEPTH,
+    UnreadableDocument,
+    check_plain,
+    check_size,
+)
+from mlci.yaml_nodes import check_nodes
 
-KeyPath = tuple[str | int, ...]
-_INT_LIMIT = 10**MAX_INT_DIGITS
-_SURROGATE = re.compile("[\ud800-\udfff]")
-MERGE_TAG = "tag:yaml.org,2002:merge"
 _INT_TAG = "tag:yaml.org,2002:int"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-
-DEPTH = f"nests deeper than mlci's cap of {MAX_DEPTH} levels; flatten it"
-YAML_DEPTH = (
-    f"nests deeper than mlci's cap of {MAX_DEPTH} levels (aliases and merges count); flatten it"
-)
-ALIASES = f"uses more than mlci's cap of {MAX_ALIASES:,} aliases; write the values out"
-VALUES = (
-    f"expands to more than mlci's cap of {MAX_VALUES:,} values (aliases referring to "
-    "aliases?); write the values out instead"
-)
-RECURSIVE = (
-    "this alias refers to a value that contains it (a recursive anchor); write the value out"
-)
-SELF_MERGE = "`<<:` merges a mapping into itself"
-BIG_INT = (
-    f"holds an integer of more than {MAX_INT_DIGITS} digits, mlci's cap (no float holds "
-    "it); write it as a float, or quote it to keep it as text"
-)
-
-
-def too_large(size: int) -> str:
-    return (
-        f"is {size:,} bytes, over mlci's cap of {MAX_BYTES:,} bytes for a file it reads; "
-        "keep bulk data out of it"
-    )
-
-
-def surrogate(found: str) -> str:
-    return (
-        f"holds text with a lone surrogate ({ascii(found)[1:-1]}), which is not a character "
-        "and cannot be printed; write the character itself"
-    )
-
-
-class UnreadableDocument(ValueError):
-    """Why a document cannot be read, in one line: a syntax error, or a cap it breaks.
-
-    `line` and `column` are 1-based, where the parser knows them; `key_path` leads to the
-    offending value where the YAML node walk knows it.
-    """
-
-    def __init__(self, reason: str, *, mark: Any = None, key_path: KeyPath = ()) -> None:
-        self.reason = reason
-        self.line: int | None = mark.line + 1 if mark is not None else None
-        self.column: int | None = mark.column + 1 if mark is not None else None
-        self.key_path = key_path
-        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
-        super().__init__(where + reason)
-
 
 # --- YAML --------------------------------------------------------------------------------------
 
@@ -182,7 +126,7 @@ def _checked_int(construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
         if len(node.value) > 2 * MAX_INT_DIGITS:
             raise UnreadableDocument(BIG_INT, mark=node.start_mark)
         value = construct(self, node)
-        if isinstance(value, int) and abs(value) >= _INT_LIMIT:  # 0x... carries 4 bits a digit
+        if isinstance(value, int) and abs(value) >= INT_LIMIT:  # 0x... carries 4 bits a digit
             raise UnreadableDocument(BIG_INT, mark=node.start_mark)
         return value
 
@@ -232,125 +176,6 @@ def _constructor_1_2() -> type[Any]:
     return Constructor12
 
 
-def check_size(text: str | bytes) -> None:
-    # For text, characters: at most its size in bytes, so the cap never refuses too much.
-    if len(text) > MAX_BYTES:
-        raise UnreadableDocument(too_large(len(text)))
-
-
-def check_nodes(root: Any, *, unique_keys: bool = False) -> None:
-    """Refuse a composed YAML document that breaks a cap; raises UnreadableDocument.
-
-    Works on PyYAML's and ruamel.yaml's nodes alike (`id` is scalar, sequence or mapping).
-    """
-    _NodeWalk(unique_keys).run(root)
-
-
-class _NodeWalk:
-    """One iterative depth-first walk over a node graph, where an alias is a node met again.
-
-    The expanded size and height of a mapping or list are worked out when its walk ends, so
-    meeting it again through an alias costs one step, not a second walk.
-    """
-
-    def __init__(self, unique_keys: bool) -> None:
-        self.unique_keys = unique_keys
-        self.expanded: dict[int, tuple[int, int]] = {}  # walked: (values, height)
-        self.open: dict[int, list[Any]] = {}  # being walked -> its mapping and list children
-        self.parents: dict[int, tuple[Any, str | int]] = {}  # the first parent, for key paths
-        self.aliases = 0
-
-    def run(self, root: Any) -> None:
-        if root.id == "scalar":
-            self._scalar(root, 0, None, "")
-            return
-        # (node, depth, parent, label, mark of the edge); depth -1 ends the node's walk.
-        stack: list[tuple[Any, int, Any, str | int, Any]] = [(root, 0, None, "", None)]
-        while stack:
-            node, depth, parent, label, mark = stack.pop()
-            if depth < 0:
-                self._finish(node)
-            elif id(node) in self.expanded:
-                self._alias(node, depth, parent, label, mark)
-            elif id(node) in self.open:
-                self._loop(node, parent, label, mark)
-            else:
-                self._open(node, depth, parent, label, stack)
-
-    def _open(self, node: Any, depth: int, parent: Any, label: str | int, stack: list[Any]) -> None:
-        if depth > MAX_DEPTH:
-            raise UnreadableDocument(YAML_DEPTH, mark=node.start_mark)
-        if parent is not None:
-            self.parents.setdefault(id(node), (parent, label))
-        children: list[Any] = []
-        self.open[id(node)] = children
-        stack.append((node, -1, None, "", None))
-        pending: list[tuple[Any, int, Any, str | int, Any]] = []
-        if node.id == "mapping":
-            names: set[str] = set()
-            for key, value in node.value:
-                name = key.value if key.id == "scalar" else "?"
-                if self.unique_keys and key.id == "scalar":
-                    if name in names:
-                        message = f"duplicate key {name!r}; keep one of them"
-                        raise UnreadableDocument(message, mark=key.start_mark)
-                    names.add(name)
-                for child in (key, value):
-                    if child.id == "scalar":
-                        self._scalar(child, depth + 1, node, name)
-                    else:
-                        pending.append((child, depth + 1, node, name, key.start_mark))
-        else:
-            for index, child in enumerate(node.value):
-                if child.id == "scalar":
-                    self._scalar(child, depth + 1, node, index)
-                else:
-                    pending.append((child, depth + 1, node, index, node.start_mark))
-        children.extend(entry[0] for entry in pending)
-        # Walked in document order, so a node is first met where its anchor is written.
-        stack.extend(reversed(pending))
-
-    def _finish(self, node: Any) -> None:
-        children = self.open.pop(id(node))
-        collections = len(children)
-        scalars = len(node.value) * (2 if node.id == "mapping" else 1) - collections
-        values, height = 1 + scalars, 2 if scalars else 1
-        for child in children:
-            child_values, child_height = self.expanded[id(child)]
-            values += child_values
-            height = max(height, child_height + 1)
-        if values > MAX_VALUES:
-            raise UnreadableDocument(VALUES, mark=node.start_mark, key_path=self.path(node))
-        self.expanded[id(node)] = (values, height)
-
-    def _alias(self, node: Any, depth: int, parent: Any, label: str | int, mark: Any) -> None:
-        self.aliases += 1
-        if self.aliases > MAX_ALIASES:
-            raise UnreadableDocument(ALIASES, mark=mark, key_path=(*self.path(parent), label))
-        if depth + self.expanded[id(node)][1] - 1 > MAX_DEPTH:
-            raise UnreadableDocument(YAML_DEPTH, mark=mark, key_path=(*self.path(parent), label))
-
-    def _loop(self, node: Any, parent: Any, label: str | int, mark: Any) -> None:
-        if node is parent and label == "<<":
-            raise UnreadableDocument(SELF_MERGE, mark=node.start_mark, key_path=self.path(node))
-        raise UnreadableDocument(RECURSIVE, mark=mark, key_path=(*self.path(parent), label))
-
-    def _scalar(self, node: Any, depth: int, parent: Any, label: str | int) -> None:
-        if depth > MAX_DEPTH:
-            raise UnreadableDocument(YAML_DEPTH, mark=node.start_mark)
-        value = node.value
-        if not value.isascii() and (found := _SURROGATE.search(value)) is not None:
-            where = (*self.path(parent), label) if parent is not None else ()
-            raise UnreadableDocument(surrogate(found.group()), mark=node.start_mark, key_path=where)
-
-    def path(self, node: Any) -> KeyPath:
-        labels: list[str | int] = []
-        while (up := self.parents.get(id(node))) is not None:
-            node, label = up
-            labels.append(label)
-        return tuple(reversed(labels))
-
-
 # --- JSON and TOML -----------------------------------------------------------------------------
 
 
@@ -397,33 +222,3 @@ def load_toml(text: str) -> Any:
         raise UnreadableDocument(f"not valid TOML ({_one_line(str(error))})") from None
     check_plain(data)
     return data
-
-
-def check_plain(data: Any) -> None:
-    """The caps for data without aliases (JSON, TOML): one walk, each value once."""
-    values = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        values += 1
-        if values > MAX_VALUES:
-            raise UnreadableDocument(VALUES)
-        if depth > MAX_DEPTH:
-            raise UnreadableDocument(DEPTH)
-        if isinstance(value, dict):
-            values += len(value)
-            for key, item in value.items():
-                _check_value(key)
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-        else:
-            _check_value(value)
-
-
-def _check_value(value: Any) -> None:
-    if isinstance(value, str):
-        if not value.isascii() and (found := _SURROGATE.search(value)) is not None:
-            raise UnreadableDocument(surrogate(found.group()))
-    elif isinstance(value, int) and abs(value) >= _INT_LIMIT:  # a TOML 0x... integer
-        raise UnreadableDocument(BIG_INT)

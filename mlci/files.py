@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from mlci.bounded_load import MAX_BYTES
+from mlci.document_caps import MAX_BYTES
 
 # Generated files are kilobytes; anything far larger is not one of mlci's.
 MAX_OWNED_BYTES = 4 << 20

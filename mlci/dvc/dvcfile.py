@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc import yaml12
 from mlci.dvc.interpolation import DEFAULT_VARS, Loader, TemplateError
 from mlci.dvc.params_py import MAX_PYTHON_TOKENS, read_python_params

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc import yaml12
 from mlci.dvc.unsupported import Unsupported
 from mlci.files import ReadRefused, read_regular

@@ -15,14 +15,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlci.bounded_load import (
-    MAX_INT_DIGITS,
-    UnreadableDocument,
-    check_size,
-    load_json,
-    load_toml,
-    load_yaml,
-)
+from mlci.bounded_load import load_json, load_toml, load_yaml
+from mlci.document_caps import MAX_INT_DIGITS, UnreadableDocument, check_size
 
 Value = float | int | str | bool
 BARE = ""

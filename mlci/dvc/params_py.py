@@ -7,7 +7,7 @@ import io
 import tokenize
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument, check_plain, check_size
+from mlci.document_caps import UnreadableDocument, check_plain, check_size
 
 MAX_PYTHON_TOKENS = 100_000
 """Tokens of a params.py: an honest one holds a few hundred. Python's parser builds a tree

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlci.bounded_load import MAX_VALUES
+from mlci.document_caps import MAX_VALUES
 from mlci.dvc.interpolation import Context, Loader, Node, TemplateError, as_node, to_text
 
 MAX_GENERATED = 10_000

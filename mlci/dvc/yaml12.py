@@ -22,13 +22,9 @@ from typing import Any
 
 import yaml
 
-from mlci.bounded_load import (
-    MAX_INT_DIGITS,
-    UnreadableDocument,
-    check_nodes,
-    check_size,
-    load_yaml,
-)
+from mlci.bounded_load import load_yaml
+from mlci.document_caps import MAX_INT_DIGITS, UnreadableDocument, check_size
+from mlci.yaml_nodes import check_nodes
 
 _TAG = "tag:yaml.org,2002:"
 STR, NULL, BOOL, INT, FLOAT = (_TAG + kind for kind in ("str", "null", "bool", "int", "float"))

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument, load_yaml
+from mlci.bounded_load import load_yaml
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.dvcfile import plain_document
 from mlci.errors import UsageError
 from mlci.generate.dvcyaml_editor import DvcYamlDocument, has_dvc_yaml_header

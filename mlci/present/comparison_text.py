@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlci.compare.diff import MetricRow, OutputChange, ParamChange, SideInfo, Verdict
+from mlci.compare.diff import MetricRow, SideInfo, Verdict
+from mlci.compare.pipeline_changes import OutputChange, ParamChange
 from mlci.dvc.metrics_file import as_text
 from mlci.revision.snapshot import OutputInfo
 

@@ -11,15 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from mlci.compare.diff import (
-    Baseline,
-    Comparison,
-    MetricRow,
-    OutputChange,
-    ParamChange,
-    SideInfo,
-    StageChange,
-)
+from mlci.compare.diff import Baseline, Comparison, MetricRow, SideInfo
+from mlci.compare.pipeline_changes import OutputChange, ParamChange, StageChange
 from mlci.present import diff_format
 from mlci.present.charts import Confusion, Curve, Plots, Trend, TrendPoint
 from mlci.present.json_out import dataclass_data, json_text

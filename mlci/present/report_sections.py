@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlci.compare.diff import Comparison, MetricRow, OutputChange, ParamChange
+from mlci.compare.diff import Comparison, MetricRow
+from mlci.compare.pipeline_changes import OutputChange, ParamChange
 from mlci.dvc.metrics_file import as_text
 from mlci.present import markdown_escape as escape
 from mlci.present.charts import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.dvcfile import NotAMapping, is_syntax_error, read_python_params
 from mlci.dvc.metrics_file import read_structured
 from mlci.revision.file_reader import FileContent, FileReader, Refused

@@ -15,22 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci.bounded_load import MAX_BYTES, too_large
+from mlci.document_caps import MAX_BYTES, too_large
 from mlci.dvc.objects import Store, object_stores
 from mlci.files import ReadRefused, read_confined
 from mlci.git import work_tree_files
-from mlci.gitbatch import (
-    GITLINK_MODE,
-    SKIPPED_FOLDERS,
-    TREE_MODE,
-    Bounded,
-    Found,
-    GitObjects,
-    GitTrees,
-    Oversized,
-)
+from mlci.gitbatch import GitObjects, Oversized
+from mlci.gittrees import GITLINK_MODE, SKIPPED_FOLDERS, TREE_MODE, Found, GitTrees
 from mlci.revision.memory import BLOB_OVERHEAD, Memory, PerPath, PerRevision
 from mlci.revision.model import Revision
+from mlci.weighted_lru import Bounded
 
 
 @dataclass(frozen=True)

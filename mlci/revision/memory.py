@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
-from mlci.gitbatch import Bounded
 from mlci.revision.model import Revision
+from mlci.weighted_lru import Bounded
 
 V = TypeVar("V")
 

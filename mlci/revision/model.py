@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.metrics_file import Value
 from mlci.errors import UsageError
 

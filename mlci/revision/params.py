@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.metrics_file import dotted_leaves
 from mlci.revision.contents import ContentReader
 from mlci.revision.documents import DocumentReader

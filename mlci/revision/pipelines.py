@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.dvcfile import TemplateError, resolve_pipeline
 from mlci.revision.documents import DocumentReader
 from mlci.revision.file_reader import FileContent, FileReader, Refused

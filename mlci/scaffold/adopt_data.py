@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument, load_yaml
+from mlci.bounded_load import load_yaml
+from mlci.document_caps import UnreadableDocument
 from mlci.files import ReadRefused, read_confined
 from mlci.render.dvcyaml import DVC_YAML
 from mlci.scaffold.left_alone import LeftAlone

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlci.bounded_load import UnreadableDocument, load_yaml
+from mlci.bounded_load import load_yaml
+from mlci.document_caps import UnreadableDocument
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_confined
 from mlci.render.dvcyaml import DVC_YAML

@@ -17,17 +17,11 @@ from typing import Any
 
 import yaml
 
-from mlci.bounded_load import (
-    MAX_DEPTH,
-    MERGE_TAG,
-    YAML_DEPTH,
-    Constructor11,
-    UnreadableDocument,
-    check_nodes,
-    check_size,
-)
+from mlci.bounded_load import Constructor11
+from mlci.document_caps import MAX_DEPTH, YAML_DEPTH, UnreadableDocument, check_size
 from mlci.errors import Location, SpecError, SpecProblem
 from mlci.files import ReadRefused, read_confined
+from mlci.yaml_nodes import MERGE_TAG, check_nodes
 
 KeyPath = tuple[str | int, ...]
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")

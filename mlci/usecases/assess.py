@@ -13,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from mlci.compare.diff import Comparison, compare
-from mlci.compare.gates import GateReport, ReproducedCheck, check_reproduced, evaluate
+from mlci.compare.gates import GateReport, evaluate
+from mlci.compare.reproduced import ReproducedCheck, check_reproduced
 from mlci.errors import UsageError
 from mlci.git import resolve_revision, toplevel, uncommitted
 from mlci.gitbatch import GitObjects

@@ -47,7 +47,8 @@ def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
     Read confined and within mlci's caps, duplicate keys refused (one linear walk, however
     many aliases); whatever is refused goes to the full loader, which says where and why.
     """
-    from mlci.bounded_load import UnreadableDocument, load_yaml
+    from mlci.bounded_load import load_yaml
+    from mlci.document_caps import UnreadableDocument
     from mlci.files import ReadRefused, read_confined
 
     try:

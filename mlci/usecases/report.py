@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mlci.bounded_load import MAX_BYTES
+from mlci.document_caps import MAX_BYTES
 from mlci.errors import UsageError
 from mlci.files import ReadRefused, read_confined
 from mlci.gitbatch import GitObjects

@@ -42,7 +42,7 @@ def test_links_fifos_and_files_outside_are_never_read(tmp_path: Path) -> None:
 
 def test_a_dvc_file_over_the_readers_cap_is_left_to_dvc(tmp_path: Path) -> None:
     """dvc.lock is the pull request's: one of gigabytes is never read whole by mlci."""
-    from mlci.bounded_load import MAX_BYTES
+    from mlci.document_caps import MAX_BYTES
 
     lock = tmp_path / "dvc.lock"
     with lock.open("wb") as handle:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mlci.bounded_load import UnreadableDocument
+from mlci.document_caps import UnreadableDocument
 from mlci.dvc.objects import (
     Store,
     directory_entries,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlci.bounded_load import MAX_ALIASES, MAX_DEPTH, MAX_INT_DIGITS, UnreadableDocument
+from mlci.document_caps import MAX_ALIASES, MAX_DEPTH, MAX_INT_DIGITS, UnreadableDocument
 from mlci.dvc import yaml12
 from mlci.dvc.dvcfile import is_syntax_error, read_document
 

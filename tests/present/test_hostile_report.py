@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mlci.compare.gates import ReproducedCheck, evaluate
+from mlci.compare.gates import evaluate
+from mlci.compare.reproduced import ReproducedCheck
 from mlci.gitbatch import GitObjects
 from mlci.present import diff_format, gates_format, history_format
 from mlci.present.charts import PlotInput

@@ -21,11 +21,13 @@ from typing import Any
 
 import pytest
 
-from mlci.bounded_load import MAX_BYTES, MAX_DEPTH, UnreadableDocument, check_nodes, load_yaml
+from mlci.bounded_load import load_yaml
+from mlci.document_caps import MAX_BYTES, MAX_DEPTH, UnreadableDocument
 from mlci.dvc.metrics_file import parse_metrics
 from mlci.files import ReadRefused, read_confined
 from mlci.gitbatch import GitObjects
 from mlci.revision.snapshot import RevisionReader
+from mlci.yaml_nodes import check_nodes
 from tests.conftest import MINIMAL_SPEC, Repo, Result
 
 HANG = 120  # seconds: far beyond any honest run here; only a hang reaches it
@@ -186,7 +188,7 @@ def test_the_node_walk_expands_each_anchored_list_once() -> None:
     # first past the cap); an alias to a sized list costs one step, not a second walk.
     import yaml
 
-    from mlci.bounded_load import _NodeWalk
+    from mlci.yaml_nodes import _NodeWalk
 
     walk = _NodeWalk(unique_keys=False)
     with pytest.raises(UnreadableDocument):

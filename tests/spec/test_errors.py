@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mlci.bounded_load import MAX_DEPTH, MAX_VALUES
+from mlci.document_caps import MAX_DEPTH, MAX_VALUES
 from mlci.errors import Location, SpecError, SpecProblem
 from mlci.spec.load import load_project
 from tests.conftest import MINIMAL_SPEC, Repo
