@@ -19,8 +19,12 @@ def dvcignore_lines(root: Path) -> list[str]:
     content = read_capped(root / ".dvcignore", ".dvcignore")
     if content is None:
         return []
-    text = decode_utf8(".dvcignore", content).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (line.strip() for line in text.split("\n"))
+    return parse_dvcignore(decode_utf8(".dvcignore", content))
+
+
+def parse_dvcignore(text: str) -> list[str]:
+    """The patterns of a .dvcignore's text: stripped, without blank lines and comments."""
+    lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return [line for line in lines if line and not line.startswith("#")]
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.document_caps import MAX_BYTES, too_large
+from mlci.dvc.dvcignore import DvcIgnore, parse_dvcignore
 from mlci.dvc.objects import Store, object_stores
+from mlci.dvc.unsupported import Unsupported
 from mlci.files import ReadRefused, read_confined
 from mlci.git import work_tree_files
 from mlci.gitbatch import GitObjects, Oversized
@@ -163,14 +165,32 @@ class FileReader:
 
     def dvc_paths(self, rev: Revision) -> list[str]:
         """Where DVC looks for its files at `rev`: every dvc.yaml and .dvc file outside
-        .git/.dvc folders and DVC subrepos (folders with a .dvc folder of their own)."""
+        .git/.dvc folders, DVC subrepos (folders with a .dvc folder of their own) and what
+        the root .dvcignore hides."""
         return self._dvc_paths.get(rev, lambda: self._collect_dvc_paths(rev))
 
     def _collect_dvc_paths(self, rev: Revision) -> list[str]:
         if rev is None:
-            return collected_dvc_files(self.listing(None))
-        root = self._trees.root(rev)
-        return list(self._trees.dvc_files(root)) if root else []
+            found = collected_dvc_files(self.listing(None))
+        else:
+            root = self._trees.root(rev)
+            found = list(self._trees.dvc_files(root)) if root else []
+        ignore = self._dvcignore(rev)
+        return [path for path in found if ignore is None or not ignore.matches(path, is_dir=False)]
+
+    def _dvcignore(self, rev: Revision) -> DvcIgnore | None:
+        """The root .dvcignore at `rev`, which hides dvc.yaml and .dvc files from DVC too.
+
+        None when there is none, or it cannot be read as DVC reads it (a link, a pattern
+        pathspec refuses: DVC stops with an error there, and status says so). A nested
+        .dvcignore is not read: its patterns would apply below its own folder only."""
+        content = self.lookup(rev, ".dvcignore")
+        if not isinstance(content, bytes):
+            return None
+        try:
+            return DvcIgnore(parse_dvcignore(content.decode("utf-8", errors="replace")))
+        except Unsupported:
+            return None
 
     def plain_contents(self, rev: Revision, path: str) -> dict[str, bytes | Refused]:
         """The file at `path` from git or the workspace, or each file of the folder there."""

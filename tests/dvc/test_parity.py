@@ -300,6 +300,28 @@ def test_diff_top_level_metrics(project: Project, dvcfile: str, metrics_file: st
     check_metrics_diff(project, "HEAD", dvc_says={path: {"foo": {"diff": 2, "new": 5, "old": 3}}})
 
 
+@pytest.mark.parametrize("ignored", ["ignored/", "ignored/dvc.yaml", "*.yaml\n!/dvc.yaml"])
+def test_a_dvcignored_pipeline_is_not_read(project: Project, ignored: str) -> None:
+    """DVC collects no dvc.yaml that .dvcignore hides: its metrics are nobody's."""
+    project.gen(
+        {
+            ".dvcignore": f"{ignored}\n",
+            "dvc.yaml": yaml.safe_dump({"metrics": ["top.json"]}),
+            "top.json": '{"acc": 1}',
+            "ignored/dvc.yaml": yaml.safe_dump({"metrics": ["hidden.json"]}),
+            "ignored/hidden.json": '{"acc": 1}',
+        }
+    )
+    project.add(".dvcignore", "dvc.yaml", "top.json", "ignored/dvc.yaml", "ignored/hidden.json")
+    project.commit_staged("two pipelines, one ignored")
+    project.gen({"top.json": '{"acc": 2}', "ignored/hidden.json": '{"acc": 3}'})
+    expected = {"top.json": {"acc": {"diff": 1, "new": 2, "old": 1}}}
+    check_metrics_diff(project, "HEAD", dvc_says=expected)
+    project.add("top.json", "ignored/hidden.json")
+    project.commit_staged("both changed")
+    check_metrics_diff(project, "HEAD~1", "HEAD", dvc_says=expected)
+
+
 # === tests/func/metrics/test_show.py ========================================================
 
 
