@@ -81,6 +81,7 @@ class SpecChecker:
         self.problems.append(self.source.problem(path, message, key=key))
 
     def run(self) -> list[SpecProblem]:
+        self.check_problem()
         self.check_stage_names()
         self.check_paths_inside()
         writers = self.collect_writers()
@@ -96,6 +97,17 @@ class SpecChecker:
         if not self.problems:  # rendering needs a spec whose references hold
             ci.check_rendered_workflows()
         return self.problems
+
+    def check_problem(self) -> None:
+        problem = self.spec.problem
+        if problem.positive_class is not None and problem.task != "classification":
+            self.report(
+                ("problem", "positive_class"),
+                "a positive class is the class of a classifier that precision and recall are "
+                f"about, and the task is {problem.task}: remove it, or set `task: "
+                "classification`",
+                key=True,
+            )
 
     def check_stage_names(self) -> None:
         for name in self.spec.stages:

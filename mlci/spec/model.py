@@ -23,6 +23,7 @@ from mlci.spec.model_base import (
     SPEC_VERSION,
     STAGE_NAME,
     STEP_POINTS,
+    Label,
     Model,
     NotAnOption,
     RemoteName,
@@ -84,6 +85,8 @@ class Problem(Model):
     """What kind of learning problem this is."""
     target: str | None = None
     """The column the model predicts."""
+    positive_class: Label | None = None
+    """Classification of two classes: the label precision, recall and F1 are about."""
     description: str = ""
     """One or two sentences a reviewer reads first."""
 

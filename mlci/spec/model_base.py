@@ -82,3 +82,15 @@ RemoteName = Annotated[str, _checked(lambda v: syntax.plain_name_problem(v, "DVC
 EnvironmentName = Annotated[
     str, _checked(lambda v: syntax.plain_name_problem(v, "GitHub environment"))
 ]
+
+
+def _a_label(value: Any) -> Any:
+    """One problem for a value that is no label, rather than one per type a label may be."""
+    if value is not None and not isinstance(value, (bool, int, float, str)):
+        kind = "a mapping" if isinstance(value, dict) else "a list"
+        raise ValueError(f"must be a label (text, a number, or true or false), not {kind}")
+    return value
+
+
+Label = Annotated[bool | int | float | str, BeforeValidator(_a_label)]
+"""A class of a classification target, as the data holds it."""
