@@ -1,5 +1,6 @@
 """The params files as the stages read them: every key a stage tracks must be there, and an
-estimator named by import path must exist and take the hyperparameters given to it.
+estimator named by import path must exist and take the hyperparameters given to it, whether
+they sit beside it or are kept per estimator under `hyperparameters: {module.Class: {...}}`.
 
 `mlci validate` runs these checks, so a typo in params.yaml is found before DVC starts a
 stage that would fail on it minutes later. Each problem is located (file:line:column) like
@@ -98,35 +99,66 @@ def _at(data: Any, path: KeyPath) -> Any:
 def _estimators(
     data: Any, source: SourceMap, root: Path, path: KeyPath = ()
 ) -> Iterator[SpecProblem]:
-    """Every `estimator: module.Class` in the file, and the `hyperparameters:` beside it."""
+    """Every `estimator: module.Class` in the file, and the `hyperparameters:` beside it: those
+    of that one estimator, or of each estimator by its import path (`{module.Class: {...}}`)."""
     if not isinstance(data, Mapping):
         return
     named = data.get(ESTIMATOR_KEY)
+    hyperparameters = data.get(HYPERPARAMETERS_KEY)
+    at = (*path, HYPERPARAMETERS_KEY)
+    per_estimator = _per_estimator(hyperparameters)
     if isinstance(named, str) and "." in named:
-        yield from _estimator(named, data.get(HYPERPARAMETERS_KEY), source, root, path)
+        given = None if per_estimator else hyperparameters
+        yield from _estimator(named, given, source, root, (*path, ESTIMATOR_KEY), at)
+    if per_estimator:
+        for key, given in per_estimator.items():
+            if "." not in str(key):
+                yield source.problem(
+                    (*at, key),
+                    f"{key!r} is not an estimator's import path: the hyperparameters here are "
+                    "kept per estimator; move it under the estimator it is for",
+                    key=True,
+                )
+                continue
+            yield from _estimator(key, given, source, root, (*at, key), (*at, key), key=True)
     for key, value in data.items():
         if isinstance(value, Mapping):
             yield from _estimators(value, source, root, (*path, key))
 
 
+def _per_estimator(hyperparameters: Any) -> Mapping[Any, Any] | None:
+    """The hyperparameters when they are kept by estimator: keyed by import paths, which no
+    parameter's name can be."""
+    if isinstance(hyperparameters, Mapping) and any("." in str(k) for k in hyperparameters):
+        return hyperparameters
+    return None
+
+
 def _estimator(
-    named: str, hyperparameters: Any, source: SourceMap, root: Path, path: KeyPath
+    named: str,
+    hyperparameters: Any,
+    source: SourceMap,
+    root: Path,
+    where: KeyPath,
+    parameters_at: KeyPath,
+    *,
+    key: bool = False,
 ) -> Iterator[SpecProblem]:
-    where = (*path, ESTIMATOR_KEY)
+    """Problems of one estimator's import path (at `where`) and of its hyperparameters."""
     estimator, problem = _import(named, root)
     if problem is not None:
-        yield source.problem(where, problem)
+        yield source.problem(where, problem, key=key)
         return
     if estimator is None or not isinstance(hyperparameters, Mapping):
         return
     accepted = _parameters(estimator)
     if accepted is None:
         return  # takes **kwargs: anything may be right
-    for key in hyperparameters:
-        if key not in accepted:
+    for parameter in hyperparameters:
+        if parameter not in accepted:
             yield source.problem(
-                (*path, HYPERPARAMETERS_KEY, key),
-                f"{named} takes no parameter {key!r}{did_you_mean(str(key), accepted)}",
+                (*parameters_at, parameter),
+                f"{named} takes no parameter {parameter!r}{did_you_mean(str(parameter), accepted)}",
                 key=True,
             )
 

@@ -87,3 +87,43 @@ def test_a_module_of_the_repository_is_never_imported_by_validate(
     params = "prepare:\n  seed: 1\ntrain:\n  estimator: mymodels.Model\n"
     assert validate(project, params, capsys) == []
     assert not (project.root / "imported").exists()
+
+
+def test_hyperparameters_kept_per_estimator_are_each_checked(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `mlci init` writes them: every estimator's own, by import path, so that switching
+    estimators is one edit; each entry is checked, not only the chosen one's."""
+    params = (
+        "prepare:\n  seed: 1\n"
+        "train:\n"
+        "  estimator: sklearn.linear_model.LogisticRegression\n"
+        "  hyperparameters:\n"
+        "    sklearn.linear_model.LogisticRegression: {max_iter: 1000}\n"
+        "    sklearn.ensemble.RandomForestClassifier:\n"
+        "      n_estimators: 100\n"
+    )
+    assert validate(project, params, capsys) == []
+    assert validate(project, params.replace("n_estimators", "n_estimator"), capsys) == [
+        "params.yaml:8:7: train.hyperparameters.sklearn.ensemble.RandomForestClassifier."
+        "n_estimator: sklearn.ensemble.RandomForestClassifier takes no parameter "
+        "'n_estimator' (did you mean 'n_estimators'?)"
+    ]
+    misspelt = params.replace("ensemble.RandomForestClassifier", "ensemble.RandomForestClasifier")
+    assert validate(project, misspelt, capsys) == [
+        "params.yaml:7:5: train.hyperparameters.sklearn.ensemble.RandomForestClasifier: "
+        "sklearn.ensemble has no 'RandomForestClasifier' (did you mean "
+        "'RandomForestClassifier'?)"
+    ]
+    mixed = params + "    max_iter: 5\n"
+    assert validate(project, mixed, capsys) == [
+        "params.yaml:9:5: train.hyperparameters.max_iter: 'max_iter' is not an estimator's "
+        "import path: the hyperparameters here are kept per estimator; move it under the "
+        "estimator it is for"
+    ]
+    # The chosen estimator needs no entry (it takes its defaults), but must exist.
+    unlisted = params.replace(
+        "estimator: sklearn.linear_model.LogisticRegression", "estimator: sklearn.svm.SVX"
+    )
+    (problem,) = validate(project, unlisted, capsys)
+    assert problem.startswith("params.yaml:4:14: train.estimator: sklearn.svm has no 'SVX'")
