@@ -1,9 +1,10 @@
 """DVC's files (dvc.yaml, dvc.lock, .dvc files) and params files of a revision, parsed.
 
 Each is parsed within mlci.bounded_load's caps, once per git blob or DVC object (commits
-that share a dvc.yaml parse it once). A dvc.yaml or dvc.lock that is not YAML fails the
-revision, as it fails DVC (BrokenPipelineFile); anything else mlci refuses to read (an alias
-bomb, a huge file, a link out) is a note, and the revision reads as one without that file.
+that share a dvc.yaml parse it once). A dvc.yaml or dvc.lock that cannot be parsed (not
+YAML, or beyond a cap) fails the revision, as a broken one fails DVC (BrokenPipelineFile); a
+params or .dvc file mlci refuses to read, or any file that is a link out, is a note, and the
+revision reads as one without that file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mlci.document_caps import UnreadableDocument
-from mlci.dvc.dvcfile import NotAMapping, is_syntax_error, read_python_params
+from mlci.dvc.dvcfile import NotAMapping, read_python_params
 from mlci.dvc.metrics_file import read_structured
 from mlci.revision.file_reader import FileContent, FileReader, Refused
 from mlci.revision.memory import Memory, PerPath, collector_paused, parsed_weight
@@ -57,10 +58,13 @@ class DocumentReader:
             return parsed
         if _is_pipeline_file(path) and isinstance(parsed, NotAMapping) and parsed.empty:
             return {}  # DVC reads an empty dvc.yaml as a pipeline of nothing
-        if _is_pipeline_file(path) and is_syntax_error(parsed):
+        if _is_pipeline_file(path):
+            # Not YAML, or beyond mlci's caps (an alias bomb, a huge file): either way the
+            # revision's pipeline is unknown, and reading it as one without a pipeline would
+            # turn a broken base into "no baseline" and a broken change into "removed".
             return BrokenPipelineFile(rev, path, parsed)
-        # What mlci's caps refuse (an alias bomb, a huge file) is named, not fatal: the
-        # revision reads as one without that file.
+        # A .dvc or params file mlci's caps refuse is named, not fatal: the revision reads
+        # as one without that file.
         self._memory.note(rev, f"{path} at {where(rev)} cannot be read: {parsed}; ignored")
         return None
 

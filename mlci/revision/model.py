@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlci.document_caps import UnreadableDocument
+from mlci.dvc.dvcfile import is_syntax_error
 from mlci.dvc.metrics_file import Value
 from mlci.errors import UsageError
 
@@ -81,16 +82,15 @@ class Snapshot:
 
 
 class BrokenPipelineFile(UsageError):
-    """A dvc.yaml or dvc.lock that is not valid YAML (or not a mapping): DVC fails to read
-    that revision, and so does mlci, rather than take it for a revision without a pipeline."""
+    """A dvc.yaml or dvc.lock that cannot be parsed (not valid YAML, not a mapping, beyond
+    mlci's caps): DVC fails to read a broken one, and mlci fails that revision, rather than
+    take it for a revision without a pipeline."""
 
     def __init__(self, rev: Revision, path: str, error: UnreadableDocument) -> None:
         self.revision, self.path = rev, path
         fix = f"fix {path}" if rev is None else f"fix {path} there, or compare with another commit"
-        super().__init__(
-            f"{path} at {where(rev)} cannot be read: {error}; DVC cannot read that "
-            f"revision either: {fix}"
-        )
+        who = "DVC cannot read that revision either" if is_syntax_error(error) else "mlci stops"
+        super().__init__(f"{path} at {where(rev)} cannot be read: {error}; {who}: {fix}")
 
 
 def where(rev: Revision) -> str:

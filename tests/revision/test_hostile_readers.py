@@ -135,17 +135,21 @@ def test_a_hostile_metrics_file_is_unreadable_on_both_sides_never_expanded(
     assert refusal in side_message(diff_json(based, "main"), "target", name)
 
 
-def test_an_alias_bomb_in_dvc_yaml_or_dvc_lock_is_a_note_not_a_hang(based: Repo) -> None:
+def test_an_alias_bomb_in_dvc_yaml_or_dvc_lock_is_an_error_not_a_hang(based: Repo) -> None:
+    """Refused like a dvc.yaml that is not YAML: the pipeline is unknown, so no comparison."""
     based.write({"dvc.lock": "schema: '2.0'\nstages: {}\n" + billion_laughs()})
-    report = diff_json(based, "main")
-    assert any("dvc.lock at the workspace cannot be read: line" in n for n in report["notes"])
+    done = run(based, "diff", "main", "--format", "json")
+    assert done.code == 2, done.err
+    assert "dvc.lock at the workspace cannot be read: line" in done.err
+    assert "1,000,000 values" in done.err and "fix dvc.lock" in done.err
     based.write({"dvc.yaml": PIPELINE + billion_laughs()})
-    report = diff_json(based, "main")
-    assert any("dvc.yaml at the workspace cannot be read" in n for n in report["notes"])
-    assert "1,000,000 values" in " ".join(report["notes"])
-    assert report["target"]["has_pipeline"] is False
+    done = run(based, "diff", "main", "--format", "json")
+    assert done.code == 2 and "dvc.yaml at the workspace cannot be read" in done.err
+    # History shows the other commits, as DVC shows the revisions it can read.
     based.commit(message="bombs on main")
-    assert run(based, "history", "-n", "5", "--format", "json").code == 0
+    history = json.loads(run(based, "history", "-n", "5", "--format", "json").out)
+    read = [any(v is not None for v in row["metrics"].values()) for row in history["commits"]]
+    assert read == [True, False]  # oldest first: the base, then the bombs
 
 
 def test_an_alias_bomb_in_params_is_a_note_and_the_other_params_still_compare(
