@@ -117,6 +117,11 @@ def _init(commands: Commands) -> None:
         "--task", choices=("classification", "regression"), help="override the inferred task"
     )
     init.add_argument(
+        "--positive-class",
+        metavar="LABEL",
+        help="of two classes, the one precision, recall and F1 are about (default: the rarer)",
+    )
+    init.add_argument(
         "--remote",
         metavar="URL",
         help="DVC remote (s3://, gs://, azure://, ssh://, a path); default: a local folder",

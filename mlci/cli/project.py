@@ -46,6 +46,7 @@ def init(args: argparse.Namespace) -> int:
             data=args.data,
             target=args.target,
             task=args.task,
+            positive_class=args.positive_class,
             remote=args.remote,
             commit=args.commit,
             assume_yes=args.yes,

@@ -15,15 +15,17 @@ from typing import Any
 
 from mlci import git
 from mlci.errors import UsageError
+from mlci.scaffold.classes import Classes, Label, decide_classes
 from mlci.scaffold.data import (
-    DEFAULT_EXAMPLE,
-    EXAMPLE_TARGET,
-    EXAMPLES,
-    check_example,
     check_target,
     infer_task,
+    label_counts,
     read_columns,
+    read_sample,
+    read_target,
 )
+from mlci.scaffold.examples import DEFAULT_EXAMPLE, EXAMPLES, TARGET, example_named
+from mlci.scaffold.features import FeatureRoles, decide_features
 from mlci.scaffold.remote import RemotePlan, plan_remote
 
 Ask = Callable[[str, str], str]
@@ -39,6 +41,8 @@ class InitOptions:
     data: Path | None = None
     target: str | None = None
     task: str | None = None
+    positive_class: str | None = None
+    """The label precision, recall and F1 are about; default: the rarer of two classes."""
     remote: str | None = None
     commit: bool = False
     assume_yes: bool = False
@@ -84,18 +88,23 @@ def choose(root: Path, options: InitOptions) -> Choice:
 
 
 def _example_context(
-    root: Path, example: str, options: InitOptions
+    root: Path, name: str, options: InitOptions
 ) -> tuple[dict[str, Any], RemotePlan]:
-    task = check_example(example)
-    if options.task and options.task != task:
-        raise UsageError(f"the example {example!r} is a {task} problem, not {options.task}")
-    name = example.replace("_", " ")
+    example = example_named(name)
+    if options.task and options.task != example.task:
+        raise UsageError(f"the example {name!r} is a {example.task} problem, not {options.task}")
+    notes: list[str] = []
+    classes = _classes(example.classes, example.task, options.positive_class, notes)
     context = _context(
-        example=example,
+        example=name,
         raw_data=RAW_DATA,
-        target=EXAMPLE_TARGET,
-        task=task,
-        description=f"Learn {name} from the dataset scikit-learn ships.",
+        target=TARGET,
+        task=example.task,
+        description=f"Learn {name.replace('_', ' ')} from the dataset scikit-learn ships.",
+        features=example.features,
+        features_source=f"the {name} dataset's columns, all numbers",
+        classes=classes,
+        notes=notes,
     )
     # The example's data comes from a stage, so any runner rebuilds it: no remote question.
     return context, plan_remote(options.remote, root)
@@ -110,15 +119,19 @@ def _data_context(
         "Target column (" + ", ".join(columns) + ")", columns[-1]
     )
     check_target(csv, target, columns)
+    values = read_target(csv, target)
     notes = []
     if options.task is not None:
         task = options.task
     else:
-        guess = infer_task(csv, target)
+        guess = infer_task(values, target)
         task = options.ask(f"Task ({guess.reason})", guess.task)
         notes.append(f"task: {task} ({guess.reason}; --task to change it)")
     if task not in ("classification", "regression"):
         raise UsageError(f"task {task!r}: choose classification or regression")
+    counts = label_counts(values) if task == "classification" else {}
+    classes = _classes(counts, task, _positive_class(counts, options), notes)
+    features, source = _features(csv, target, data.inside, notes)
     url = options.remote or options.ask(
         "DVC remote URL CI can reach (s3://, gs://, azure://, ssh://; empty: a local folder)", ""
     )
@@ -128,9 +141,60 @@ def _data_context(
         target=target,
         task=task,
         description=f"Predict {target} from the other columns of {data.inside}.",
+        features=features,
+        features_source=source,
+        classes=classes,
         notes=notes,
     )
     return context, plan_remote(url or None, root)
+
+
+def _positive_class(counts: dict[Label, int], options: InitOptions) -> str | None:
+    """The label given with --positive-class or, on a terminal, in answer to the question."""
+    if options.positive_class is not None or len(counts) != 2:
+        return options.positive_class
+    rarer = str(decide_classes(counts, None).positive)
+    labels = ", ".join(map(str, counts))
+    answer = options.ask(
+        f"Positive class, the one precision and recall are about ({labels})", rarer
+    )
+    return None if answer == rarer else answer
+
+
+def _features(csv: Path, target: str, inside: str, notes: list[str]) -> tuple[FeatureRoles, str]:
+    """The columns' roles, decided from a sample of the CSV; and which rows they came from."""
+    sample = read_sample(csv)
+    features = decide_features(sample.frame, target)
+    notes.append(
+        f"features decided from {sample.describe(inside)}; edit `features:` in params.yaml "
+        "to change them"
+    )
+    notes += [f"features, {line}" for line in features.summary()]
+    if not features.used:
+        notes.append(
+            "no column is left for the model to learn from: move one out of `features.drop` "
+            "in params.yaml before `mlci run`"
+        )
+    return features, sample.describe("the data")  # in a YAML comment: no text of the user's
+
+
+def _classes(
+    counts: dict[Label, int], task: str, requested: str | None, notes: list[str]
+) -> Classes | None:
+    """The target's classes (None for regression); what was decided is added to `notes`."""
+    if task != "classification":
+        if requested is not None:
+            raise UsageError(f"--positive-class is for classification; this is a {task} problem")
+        return None
+    classes = decide_classes(counts, requested)
+    if classes.positive is not None:
+        notes.append(classes.describe_positive(requested=requested is not None))
+    if classes.imbalanced:
+        notes.append(
+            f"imbalanced classes (the rarest has {classes.rarest_share:.0%} of the rows): "
+            "mlci.yaml judges the model by balanced accuracy, F1 and ROC AUC, not accuracy"
+        )
+    return classes
 
 
 def _context(**values: Any) -> dict[str, Any]:

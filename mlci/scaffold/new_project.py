@@ -25,10 +25,10 @@ def write_new_project(
 ) -> None:
     if choice.data is not None:
         _bring_data(root, choice.data, report, undo)
-        report.notes += choice.context.pop("notes", [])
+    report.notes += choice.context.get("notes", [])
     _configure_remote(root, choice.remote, report)
     context = {
-        **choice.context,
+        **{key: value for key, value in choice.context.items() if key != "notes"},
         "remote": None if choice.remote.local else choice.remote,
         "main_branch": main_branch,
     }

@@ -9,8 +9,10 @@ the tests inspect what the runs left behind.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,11 +33,24 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from mlci.render.templating import render
+from mlci.scaffold.classes import decide_classes
+from mlci.scaffold.data import label_counts
+from mlci.scaffold.examples import EXAMPLES as EXAMPLES_KNOWN
+from mlci.scaffold.features import decide_features
+from tests.scaffold import churn_table as churn
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("load", "prepare", "train", "evaluate")
 METRICS = {
-    "classification": {"accuracy", "f1", "precision", "recall", "roc_auc"},
+    "classification": {
+        "accuracy",
+        "average_precision",
+        "balanced_accuracy",
+        "f1",
+        "precision",
+        "recall",
+        "roc_auc",
+    },
     "regression": {"mae", "r2", "rmse"},
 }
 PLOTS = {
@@ -46,7 +61,7 @@ PLOTS = {
     },
     "regression": {
         "residuals.csv": ["predicted", "residual"],
-        "predicted_vs_actual.csv": ["actual", "predicted"],
+        "predicted_vs_actual.csv": ["mean_predicted", "mean_actual"],
     },
 }
 EXAMPLES = {
@@ -58,6 +73,9 @@ EXAMPLES = {
 # Everything the pipeline writes, which a rerun must reproduce byte for byte.
 OUTPUTS = ("data/prepared", "models/metadata.json", "models/model.skops", "metrics.json", "plots")
 USER_TARGET = "species name"
+CHURN_ROWS = 400
+LOGISTIC = "sklearn.linear_model.LogisticRegression"
+FOREST = "sklearn.ensemble.RandomForestClassifier"
 
 
 class Shout(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -95,9 +113,32 @@ def render_project(
     target: str = "target",
     example: str | None = None,
     raw_data: str = "data/raw.csv",
+    table: pd.DataFrame | None = None,
+    positive_class: str | None = None,
 ) -> Path:
-    """Render the scaffold into `root` as `mlci init` would: params.yaml and src/<stage>.py."""
-    context = {"task": task, "target": target, "example": example, "raw_data": raw_data}
+    """Render the scaffold into `root` as `mlci init` would: params.yaml and src/<stage>.py.
+
+    The columns' roles and the classes are decided as init decides them: from the example's
+    description, or from `table` (the user's CSV, which is written to `raw_data`)."""
+    if example is not None:
+        described = EXAMPLES_KNOWN[example]
+        features, counts = described.features, described.classes
+    else:
+        assert table is not None, "a project of the user's own needs its table"
+        (root / raw_data).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(root / raw_data, index=False)
+        features = decide_features(table, target)
+        counts = label_counts(table[target].dropna()) if task == "classification" else {}
+    classes = decide_classes(counts, positive_class) if task == "classification" else None
+    context = {
+        "task": task,
+        "target": target,
+        "example": example,
+        "raw_data": raw_data,
+        "features": features,
+        "features_source": "the data",
+        "classes": classes,
+    }
     files = ["params.yaml"] + [f"src/{stage}.py" for stage in STAGES]
     if example is None:
         files.remove("src/load.py")
@@ -106,6 +147,16 @@ def render_project(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(f"scaffold/{name}.j2", **context), encoding="utf-8")
     return root
+
+
+def edit_params(project: Path, *keys: str, value: Any) -> None:
+    """Set one value of params.yaml, by its path of keys."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    section = params
+    for key in keys[:-1]:
+        section = section[key]
+    section[keys[-1]] = value
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
 
 
 @dataclass
@@ -187,7 +238,7 @@ def snapshot(project: Path) -> dict[str, bytes]:
     return files
 
 
-def user_classification_csv(path: Path) -> None:
+def user_classification_table() -> pd.DataFrame:
     """A messy CSV: duplicates, missing numbers and categories, text features and labels."""
     rng = np.random.default_rng(0)
     rows = 240
@@ -206,12 +257,10 @@ def user_classification_csv(path: Path) -> None:
     frame.loc[::17, "size"] = np.nan
     frame.loc[5::19, "colour"] = np.nan
     frame.loc[3::31, USER_TARGET] = np.nan  # 8 rows without a target
-    frame = pd.concat([frame, frame.iloc[:10]])  # 10 exact duplicates
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    return pd.concat([frame, frame.iloc[:10]])  # 10 exact duplicates
 
 
-def user_regression_csv(path: Path) -> None:
+def user_regression_table() -> pd.DataFrame:
     rng = np.random.default_rng(1)
     rows = 200
     area = rng.uniform(30, 150, size=rows)
@@ -227,14 +276,35 @@ def user_regression_csv(path: Path) -> None:
     )
     frame.loc[::13, "area"] = np.nan
     frame.loc[4::23, "district"] = np.nan
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    return frame
 
 
-def tiny_csv_with_a_lone_class(path: Path) -> None:
+def tiny_table_with_a_lone_class() -> pd.DataFrame:
     labels = ["a"] * 14 + ["b"] * 15 + ["c"]  # the one row of class c cannot be in both sets
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"x": range(len(labels)), "label": labels}).to_csv(path, index=False)
+    return pd.DataFrame({"x": [i * 7 % 30 for i in range(len(labels))], "label": labels})
+
+
+def add_churn_runs(base: Path, runs: dict[str, Run]) -> None:
+    """The churn table, run whole; then trained on its prepared data with the estimator
+    switched as params.yaml suggests, with one of no probabilities, and with two mistakes."""
+    table = churn.churn_table(CHURN_ROWS, seed=3)
+    project = render_project(
+        base / "churn", task="classification", target=churn.TARGET, table=table
+    )
+    runs["churn"] = Run(project)
+    variants: dict[str, tuple[tuple[str, ...], Any]] = {
+        "churn forest": (("train", "estimator"), FOREST),
+        "churn svm": (("train", "estimator"), "sklearn.svm.LinearSVC"),
+        "churn typo": (("train", "hyperparameters", LOGISTIC, "max_iters"), 100),
+        "churn column typo": (("features", "numeric"), ["age", "monthly_fees"]),
+    }
+    for name, (keys, value) in variants.items():
+        project = render_project(
+            base / name, task="classification", target=churn.TARGET, table=table
+        )
+        edit_params(project, *keys, value=value)
+        stages = ("train", "evaluate") if name in ("churn forest", "churn svm") else ("train",)
+        runs[name] = Run(project, stages, prepared_by=runs["churn"])
 
 
 @pytest.fixture(scope="module")
@@ -255,14 +325,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     git(runs["iris"].project, "commit", "--quiet", "--message", "Scaffold")
     runs["iris again"] = Run(shutil.copytree(runs["iris"].project, base / "iris again"))
 
-    project = render_project(base / "user", task="classification", target=USER_TARGET)
-    user_classification_csv(project / "data/raw.csv")
+    user = user_classification_table()
+    project = render_project(base / "user", task="classification", target=USER_TARGET, table=user)
     runs["user"] = Run(project)
     # The searches train on the user's prepared data: the grid search, then the random search
     # with an estimator that has no probabilities, which evaluate ranks by decision function.
     for method, search in SEARCHES.items():
         project = render_project(
-            base / f"{method} search", task="classification", target=USER_TARGET
+            base / f"{method} search", task="classification", target=USER_TARGET, table=user
         )
         params = yaml.safe_load((project / "params.yaml").read_text())
         options = dict(search)
@@ -273,18 +343,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         runs[f"{method} search"] = Run(project, stages, prepared_by=runs["user"])
 
     project = render_project(
-        base / "user regression", task="regression", target="price", raw_data="data/houses.csv"
+        base / "user regression",
+        task="regression",
+        target="price",
+        raw_data="data/houses.csv",
+        table=user_regression_table(),
     )
-    user_regression_csv(project / "data/houses.csv")
     runs["user regression"] = Run(project)
+    add_churn_runs(base, runs)
 
     project = render_project(base / "untrusted", task="classification", example="iris")
     (project / "models").mkdir()
     sio.dump(UNTRUSTED_MODEL, project / "models/model.skops")
     runs["untrusted"] = Run(project, ("evaluate",))
 
-    project = render_project(base / "lone class", task="classification", target="label")
-    tiny_csv_with_a_lone_class(project / "data/raw.csv")
+    project = render_project(
+        base / "lone class",
+        task="classification",
+        target="label",
+        table=tiny_table_with_a_lone_class(),
+    )
     runs["lone class"] = Run(project, ("prepare",))
 
     # A thread per run; at most one script per core at a time, the longest runs first.
@@ -296,7 +374,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     return runs
 
 
-def read_metrics(project: Path) -> dict[str, float]:
+def read_metrics(project: Path) -> dict[str, Any]:
     return json.loads((project / "metrics.json").read_text())  # type: ignore[no-any-return]
 
 
@@ -304,11 +382,15 @@ def read_metadata(project: Path) -> dict[str, Any]:
     return json.loads((project / "models/metadata.json").read_text())  # type: ignore[no-any-return]
 
 
-def check_outputs(project: Path, task: str) -> dict[str, float]:
-    """metrics.json has exactly the task's keys and every plot its columns; returns the metrics."""
+def check_outputs(project: Path, task: str, positive: str | None = None) -> dict[str, float]:
+    """metrics.json has exactly the task's keys, the baseline's the same, and every plot its
+    columns; returns the model's metrics."""
     metrics = read_metrics(project)
-    assert set(metrics) == METRICS[task]
-    assert all(value == round(value, 6) for value in metrics.values())
+    baseline = metrics.pop("baseline")
+    assert metrics.pop("positive_class", None) == positive
+    assert set(metrics) == set(baseline) == METRICS[task]
+    for value in (*metrics.values(), *baseline.values()):
+        assert isinstance(value, float) and value == round(value, 6)
     test_rows = len(pd.read_csv(project / "data/prepared/test.csv"))
     assert sorted(p.name for p in (project / "plots").iterdir()) == sorted(PLOTS[task])
     for name, columns in PLOTS[task].items():
@@ -316,9 +398,14 @@ def check_outputs(project: Path, task: str) -> dict[str, float]:
         assert list(plot.columns) == columns
         assert len(plot) > 1
         assert not plot.isna().any().any()
-        if name in ("confusion.csv", "residuals.csv", "predicted_vs_actual.csv"):
+        if name in ("confusion.csv", "residuals.csv"):
             assert len(plot) == test_rows  # one row per test sample
     return metrics
+
+
+def estimator_class(path: str) -> Any:
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def load_model(project: Path) -> Any:
@@ -326,15 +413,26 @@ def load_model(project: Path) -> Any:
     return sio.load(path, trusted=sio.get_untrusted_types(file=path))
 
 
-@pytest.mark.parametrize("example", ["iris", "wine", "breast_cancer"])
-def test_classification_examples(runs: dict[str, Run], example: str) -> None:
+@pytest.mark.parametrize(
+    ("example", "positive"),
+    [("iris", None), ("wine", None), ("breast_cancer", "0")],  # 0: malignant, the rarer
+)
+def test_classification_examples(runs: dict[str, Run], example: str, positive: str | None) -> None:
     project = runs[example].ok().project
-    metrics = check_outputs(project, "classification")
+    metrics = check_outputs(project, "classification", positive)
     assert 0.5 < metrics["accuracy"] <= 1
     assert all(0.5 < value <= 1 for value in metrics.values())
     assert "target" in pd.read_csv(project / "data/raw.csv").columns
     roc = pd.read_csv(project / "plots/roc.csv")
     assert roc.iloc[0].tolist() == [0, 0] and roc.iloc[-1].tolist() == [1, 1]
+    # The baseline always says the most common class of the training set.
+    baseline = read_metrics(project)["baseline"]
+    test = pd.read_csv(project / "data/prepared/test.csv")["target"]
+    common = pd.read_csv(project / "data/prepared/train.csv")["target"].mode()[0]
+    assert baseline["accuracy"] == round((test == common).mean(), 6)
+    classes = test.nunique()
+    assert baseline["roc_auc"] == 0.5 and baseline["balanced_accuracy"] == round(1 / classes, 6)
+    assert metrics["accuracy"] > baseline["accuracy"] + 0.2
 
 
 def test_regression_example(runs: dict[str, Run]) -> None:
@@ -343,9 +441,25 @@ def test_regression_example(runs: dict[str, Run]) -> None:
     assert metrics["r2"] > 0.2
     assert 0 < metrics["mae"] <= metrics["rmse"]
     assert (project / "data/raw/diabetes data.csv").is_file()
+    check_regression_plots(project, "target")
+    baseline = read_metrics(project)["baseline"]
+    assert abs(baseline["r2"]) < 0.05  # the training mean: about no better than nothing
+    assert baseline["rmse"] > metrics["rmse"] and baseline["r2"] < metrics["r2"]
+
+
+def check_regression_plots(project: Path, target: str) -> None:
+    """Residuals per test row; predicted against actual as the means of 20 equal bins, drawn
+    as a line (and never with both an `actual` and a `predicted` column, which would read as
+    a confusion matrix)."""
+    actual = pd.read_csv(project / "data/prepared/test.csv")[target]
     residuals = pd.read_csv(project / "plots/residuals.csv")
+    assert np.allclose(residuals["predicted"] + residuals["residual"], actual, atol=1e-5)
     versus = pd.read_csv(project / "plots/predicted_vs_actual.csv")
-    assert np.allclose(versus["actual"] - versus["predicted"], residuals["residual"], atol=1e-5)
+    assert len(versus) == min(20, len(actual))
+    assert versus["mean_predicted"].is_monotonic_increasing
+    assert abs(versus["mean_actual"].mean() - actual.mean()) < 0.02 * actual.abs().mean()
+    spec = (project / "plots").parent
+    assert not (spec / "plots/confusion.csv").exists()
 
 
 def test_metadata_records_what_made_the_model(runs: dict[str, Run]) -> None:
@@ -392,8 +506,90 @@ def test_messy_user_csv(runs: dict[str, Run]) -> None:
 
 
 def test_user_regression_csv(runs: dict[str, Run]) -> None:
-    metrics = check_outputs(runs["user regression"].ok().project, "regression")
+    project = runs["user regression"].ok().project
+    metrics = check_outputs(project, "regression")
     assert metrics["r2"] > 0.8
+    check_regression_plots(project, "price")
+
+
+def test_churn_table_is_learnt_from_the_features_init_decided(runs: dict[str, Run]) -> None:
+    project = runs["churn"].ok().project
+    train = pd.read_csv(project / "data/prepared/train.csv")
+    # Dates became numbers in prepare, each row's from its own date.
+    raw = pd.read_csv(project / "data/raw.csv").set_index("customer_id")
+    assert not {"signup_date", "last_seen"} & set(train.columns)
+    signup = pd.to_datetime(raw.loc[train["customer_id"], "signup_date"]).reset_index(drop=True)
+    assert train["signup_date_year"].equals(signup.dt.year.astype(float))
+    assert train["signup_date_weekday"].equals(signup.dt.day_of_week.astype(float))
+    days = (signup - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+    assert train["signup_date_days"].equals(days)
+    assert train["signup_date_year"].isna().any()  # missing dates stay missing: imputed later
+    # A few dozen features for 320 rows, none made of the identifier or the e-mail address
+    # (which is unique in every row), and each category capped.
+    model = load_model(project)
+    names = list(model[0].get_feature_names_out())
+    assert model[0].transform(train.drop(columns=churn.TARGET)).shape[1] == len(names)
+    assert len(names) <= 3 + 2 * 4 + 3 * 20 and len(names) < len(train) / 4
+    assert not [name for name in names if "email" in name or "customer_id" in name]
+    assert sum(name.startswith("categorical__referrer") for name in names) <= 20
+    # Every metric is about churned customers, and the model beats the baseline.
+    metrics = check_outputs(project, "classification", churn.CHURNED)
+    check_about_the_positive_class(project, metrics)
+    baseline = read_metrics(project)["baseline"]
+    assert baseline["f1"] == 0 and baseline["recall"] == 0  # it never says "churned"
+    assert baseline["accuracy"] > 0.65  # and yet is right about most customers
+    assert metrics["roc_auc"] > 0.65 and metrics["balanced_accuracy"] > 0.6
+
+
+def check_about_the_positive_class(project: Path, metrics: dict[str, float]) -> None:
+    """Recall and precision are churned's, read off the confusion plot."""
+    confusion = pd.read_csv(project / "plots/confusion.csv")
+    said, truly = confusion["predicted"] == churn.CHURNED, confusion["actual"] == churn.CHURNED
+    assert metrics["recall"] == round((said & truly).sum() / truly.sum(), 6)
+    assert metrics["precision"] == round((said & truly).sum() / said.sum(), 6)
+
+
+@pytest.mark.parametrize("name", ["churn forest", "churn svm"])
+def test_switching_the_estimator_as_params_yaml_suggests(runs: dict[str, Run], name: str) -> None:
+    project = runs[name].ok().project
+    model = load_model(project)
+    if name == "churn forest":  # its own hyperparameters from params.yaml
+        forest = model[-1]
+        assert type(forest).__name__ == "RandomForestClassifier"
+        assert (forest.n_estimators, forest.max_leaf_nodes) == (100, 256)
+        assert forest.class_weight == "balanced"
+    else:  # no entry: its defaults, said in a note
+        assert "has no entry for sklearn.svm.LinearSVC" in runs[name].output("train")
+        assert not hasattr(model, "predict_proba")
+    metrics = check_outputs(project, "classification", churn.CHURNED)
+    check_about_the_positive_class(project, metrics)
+    # "churned" sorts first; ranked the wrong way round its ROC AUC would be under 0.5.
+    assert list(model.classes_) == [churn.CHURNED, churn.RETAINED]
+    assert metrics["roc_auc"] > 0.65
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "churn typo",
+            "params.yaml: train.hyperparameters: sklearn.linear_model.LogisticRegression takes "
+            "no parameter 'max_iters' (did you mean 'max_iter'?)",
+        ),
+        (
+            "churn column typo",
+            "params.yaml: features: data/prepared/train.csv has no column 'monthly_fees' "
+            "(did you mean 'monthly_fee'?)",
+        ),
+    ],
+)
+def test_a_mistake_in_params_yaml_is_named_before_training(
+    runs: dict[str, Run], name: str, message: str
+) -> None:
+    (result,) = runs[name].results
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [message]
+    assert not (runs[name].project / "models/model.skops").exists()
 
 
 def test_model_loads_with_skops_and_predicts(runs: dict[str, Run]) -> None:
@@ -453,18 +649,33 @@ def test_prepare_falls_back_when_a_class_is_too_small(runs: dict[str, Run]) -> N
 
 
 def test_rendered_scripts_are_ruff_clean(tmp_path: Path) -> None:
-    variants = {
+    churn_rows = churn.churn_table(60)
+    variants: dict[str, dict[str, Any]] = {
         "iris": {"task": "classification", "example": "iris"},
+        "breast_cancer": {"task": "classification", "example": "breast_cancer"},
         "diabetes": {"task": "regression", "example": "diabetes"},
-        "csv_classification": {"task": "classification", "target": "species name"},
-        "csv_regression": {"task": "regression", "target": "sale price", "raw_data": "in.csv"},
+        "csv_classification": {
+            "task": "classification",
+            "target": USER_TARGET,
+            "table": user_classification_table(),
+        },
+        "csv_imbalanced": {"task": "classification", "target": churn.TARGET, "table": churn_rows},
+        "csv_regression": {
+            "task": "regression",
+            "target": "price",
+            "raw_data": "in.csv",
+            "table": user_regression_table(),
+        },
     }
     for name, context in variants.items():
         project = render_project(tmp_path / name, **context)
         params = yaml.safe_load((project / "params.yaml").read_text())
-        assert set(params) == {"prepare", "train"}
+        two_classes = name in ("breast_cancer", "csv_imbalanced")
+        assert set(params) == {"features", "prepare", "train"} | (
+            {"evaluate"} if two_classes else set()
+        )
         assert params["train"]["search"]["method"] == "none"
-    assert len(list(tmp_path.rglob("*.py"))) == 14
+    assert len(list(tmp_path.rglob("*.py"))) == 3 * 4 + 3 * 3
     config = ["--config", str(ROOT / "pyproject.toml")]
     for command in (["check", "--no-cache"], ["format", "--check", "--diff", "--no-cache"]):
         result = subprocess.run(
@@ -473,3 +684,31 @@ def test_rendered_scripts_are_ruff_clean(tmp_path: Path) -> None:
             text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_params_yaml_describes_the_features_and_the_estimators_beside_each_other(
+    tmp_path: Path,
+) -> None:
+    """What init decided, with why; the search grids of each estimator listed, commented."""
+    project = render_project(
+        tmp_path, task="classification", target=churn.TARGET, table=churn.churn_table(60)
+    )
+    text = (project / "params.yaml").read_text()
+    assert '    - "customer_id"  # unique in every row, and named like an identifier\n' in text
+    params = yaml.safe_load(text)
+    assert params["features"] == {
+        "drop": ["customer_id", "email"],
+        "dates": ["signup_date", "last_seen"],
+        "categorical": ["plan", "region", "referrer"],
+        "numeric": ["age", "monthly_fee", "support_calls"],
+    }
+    assert params["evaluate"] == {"positive_class": churn.CHURNED}
+    estimators = params["train"]["hyperparameters"]
+    assert params["train"]["estimator"] in estimators
+    assert estimators[LOGISTIC]["class_weight"] == "balanced"  # imbalanced classes
+    assert params["train"]["search"]["scoring"] == "balanced_accuracy"
+    # Each commented grid names hyperparameters of the estimator it is written for.
+    grids = text.split("# param_grid:")[1:]
+    for grid, estimator in zip(grids, [LOGISTIC, FOREST], strict=True):
+        names = re.findall(r"#   estimator__(\w+):", grid)
+        assert names and set(names) <= set(estimator_class(estimator)().get_params())
