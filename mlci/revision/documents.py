@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mlci.document_caps import UnreadableDocument
-from mlci.dvc.dvcfile import NotAMapping, read_python_params
+from mlci.dvc.dvcfile import NotAMapping, is_syntax_error, read_python_params
 from mlci.dvc.metrics_file import read_structured
 from mlci.revision.file_reader import FileContent, FileReader, Refused
 from mlci.revision.memory import Memory, PerPath, collector_paused, parsed_weight
@@ -62,7 +62,7 @@ class DocumentReader:
             # Not YAML, or beyond mlci's caps (an alias bomb, a huge file): either way the
             # revision's pipeline is unknown, and reading it as one without a pipeline would
             # turn a broken base into "no baseline" and a broken change into "removed".
-            return BrokenPipelineFile(rev, path, parsed)
+            return BrokenPipelineFile(rev, path, str(parsed), dvc_fails=is_syntax_error(parsed))
         # A .dvc or params file mlci's caps refuse is named, not fatal: the revision reads
         # as one without that file.
         self._memory.note(rev, f"{path} at {where(rev)} cannot be read: {parsed}; ignored")

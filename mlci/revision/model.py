@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlci.document_caps import UnreadableDocument
-from mlci.dvc.dvcfile import is_syntax_error
 from mlci.dvc.metrics_file import Value
 from mlci.errors import UsageError
 
@@ -82,15 +80,17 @@ class Snapshot:
 
 
 class BrokenPipelineFile(UsageError):
-    """A dvc.yaml or dvc.lock that cannot be parsed (not valid YAML, not a mapping, beyond
-    mlci's caps): DVC fails to read a broken one, and mlci fails that revision, rather than
-    take it for a revision without a pipeline."""
+    """A dvc.yaml or dvc.lock mlci cannot read as DVC does: not valid YAML, not a mapping,
+    beyond mlci's caps, or a `${...}` template that does not resolve. mlci fails that
+    revision, as DVC fails a broken one, rather than take it for a revision without (some
+    of) its pipeline: a broken base would read as "no baseline", a broken change as
+    "removed" metrics."""
 
-    def __init__(self, rev: Revision, path: str, error: UnreadableDocument) -> None:
+    def __init__(self, rev: Revision, path: str, problem: str, *, dvc_fails: bool) -> None:
         self.revision, self.path = rev, path
         fix = f"fix {path}" if rev is None else f"fix {path} there, or compare with another commit"
-        who = "DVC cannot read that revision either" if is_syntax_error(error) else "mlci stops"
-        super().__init__(f"{path} at {where(rev)} cannot be read: {error}; {who}: {fix}")
+        who = "DVC cannot read that revision either" if dvc_fails else "mlci stops"
+        super().__init__(f"{path} at {where(rev)} cannot be read: {problem}; {who}: {fix}")
 
 
 def where(rev: Revision) -> str:

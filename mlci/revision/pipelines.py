@@ -17,7 +17,7 @@ from mlci.dvc.dvcfile import TemplateError, resolve_pipeline
 from mlci.revision.documents import DocumentReader
 from mlci.revision.file_reader import FileContent, FileReader, Refused
 from mlci.revision.memory import Memory, PerRevision, parsed_weight
-from mlci.revision.model import Revision, where
+from mlci.revision.model import BrokenPipelineFile, Revision
 from mlci.revision.pipeline_parts import (
     Pipeline,
     Resolved,
@@ -103,7 +103,7 @@ class PipelineReader:
             key = ("resolved", path, self._files.blob_id(rev, path) or "")
             known = self._memory.parsed.get(key)
             if isinstance(known, Resolved):
-                self._note_problems(rev, path, known.problems)
+                _refuse_unresolved(rev, path, known.problems)
                 return known
         resolved = self._resolve(rev, path, document, templated)
         if key is not None:
@@ -119,7 +119,7 @@ class PipelineReader:
             return self._vars_file(rev, normalise(folder, relative))
 
         pipeline = resolve_pipeline(document, load, templated=templated)
-        self._note_problems(rev, path, pipeline.problems)
+        _refuse_unresolved(rev, path, pipeline.problems)
         stages = {}
         for name, stage in pipeline.stages.items():
             wdir = normalise(folder, stage.wdir) or folder
@@ -139,10 +139,6 @@ class PipelineReader:
             cache_flags(stages.values()),
         )
 
-    def _note_problems(self, rev: Revision, path: str, problems: list[str]) -> None:
-        for problem in problems:
-            self._memory.note(rev, f"{path} at {where(rev)}: {problem}")
-
     def _vars_file(self, rev: Revision, path: str | None) -> Mapping[str, Any] | None:
         """A file dvc.yaml's `vars:` names (or params.yaml), read as DVC reads it from git
         or the workspace (never from the DVC cache); raises TemplateError."""
@@ -161,3 +157,13 @@ class PipelineReader:
         if not isinstance(data, Mapping):
             raise TemplateError(f"{path} holds {type(data).__name__}, not a mapping")
         return data
+
+
+def _refuse_unresolved(rev: Revision, path: str, problems: list[str]) -> None:
+    """DVC fails a dvc.yaml whose templates do not resolve; reading the rest of it would
+    compare a pipeline that neither DVC nor its author runs. Raises BrokenPipelineFile."""
+    if problems:
+        problem = "; ".join(problems)
+        # A cap of mlci's (stages a matrix generates) refuses what DVC would still read.
+        refused_by_mlci = "mlci's cap" in problem
+        raise BrokenPipelineFile(rev, path, problem, dvc_fails=not refused_by_mlci)

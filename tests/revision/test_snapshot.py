@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -522,20 +523,32 @@ def test_templating_resolves_as_dvc_parsing_does(
     assert ours.params == theirs.resolve_params()
 
 
-def test_templates_that_do_not_resolve_are_notes(repo: Repo, reader: RevisionReader) -> None:
-    pipeline = {
-        "stages": {
-            "missing": {"cmd": "echo ${nope}", "metrics": ["a.json"]},
-            "huge": {"matrix": {f"k{i}": list(range(10)) for i in range(5)}, "cmd": "x"},
-            "fine": {"cmd": "echo", "metrics": [{"b.json": {"cache": False}}]},
-        }
-    }
+@pytest.mark.parametrize(
+    ("stage", "problem", "who"),
+    [
+        (
+            {"cmd": "echo ${nope}", "metrics": ["a.json"]},
+            "stage 'broken' cannot be resolved (could not find 'nope'",
+            "DVC cannot read that revision either",
+        ),
+        (
+            {"matrix": {f"k{i}": list(range(10)) for i in range(5)}, "cmd": "x"},
+            "stage 'broken' cannot be resolved (it would generate more than",
+            "mlci stops",
+        ),
+    ],
+    ids=["missing-var", "over-the-cap"],
+)
+def test_a_template_that_does_not_resolve_fails_the_revision(
+    repo: Repo, reader: RevisionReader, stage: dict[str, Any], problem: str, who: str
+) -> None:
+    """As DVC fails it: the stages that do resolve are not read as the whole pipeline."""
+    pipeline = {"stages": {"broken": stage, "fine": {"cmd": "echo", "metrics": ["b.json"]}}}
     sha = repo.commit({"dvc.yaml": json.dumps(pipeline), "b.json": '{"v": 1}'})
-    snapshot = reader.snapshot(sha, "HEAD")
-    assert list(snapshot.metrics) == ["b.json"]
-    notes = " ".join(snapshot.notes)
-    assert "stage 'missing' cannot be resolved (could not find 'nope'" in notes
-    assert "stage 'huge' cannot be resolved (it would generate more than" in notes
+    with pytest.raises(BrokenPipelineFile) as raised:
+        reader.snapshot(sha, "HEAD")
+    assert problem in str(raised.value)
+    assert f"{who}: fix dvc.yaml there, or compare with another commit" in str(raised.value)
 
 
 def test_vars_stages_use_are_params_as_dvc_reports_them(repo: Repo, reader: RevisionReader) -> None:
@@ -593,18 +606,21 @@ def test_the_stage_list_is_built_once_per_revision(
 def test_hostile_templates_are_refused_in_linear_time(repo: Repo, reader: RevisionReader) -> None:
     """A line of a million `${` with no `}` (DVC's own pattern takes quadratic time over
     it), a foreach whose stages would expand past the cap on values, a key that resolves
-    to a mapping: notes, never a hang or a crash."""
+    to a mapping: refused in words, never a hang or a crash."""
+    open_only = {"stages": {"open": {"cmd": "${" * 1_000_000, "metrics": ["m.json"]}}}
+    sha = repo.commit({"dvc.yaml": json.dumps(open_only), "m.json": '{"acc": 1}'})
+    assert reader.snapshot(sha, "HEAD").metrics["m.json"].values == {"acc": 1}  # plain text
     pipeline = {
         "vars": [{"d": {"a": 1}, "many": list(range(5000))}],
         "stages": {
-            "open": {"cmd": "${" * 1_000_000, "metrics": [{"m.json": {"cache": False}}]},
+            **open_only["stages"],
             "wide": {"foreach": "${many}", "do": {"cmd": "x", "outs": list(range(300))}},
         },
         "plots": [{"${d}": {"x": "step"}}],
     }
-    sha = repo.commit({"dvc.yaml": json.dumps(pipeline), "m.json": '{"acc": 1}'})
-    snapshot = reader.snapshot(sha, "HEAD")
-    assert snapshot.metrics["m.json"].values == {"acc": 1}  # the open `${` is plain text
-    notes = " ".join(snapshot.notes)
-    assert "stage 'wide' cannot be resolved (its 5,000 stages would expand" in notes
-    assert "`plots` entry {'${d}': {'x': 'step'}} cannot be resolved (the key '${d}'" in notes
+    sha = repo.commit({"dvc.yaml": json.dumps(pipeline)})
+    with pytest.raises(BrokenPipelineFile) as raised:
+        reader.snapshot(sha, "HEAD")
+    refusal = str(raised.value)
+    assert "stage 'wide' cannot be resolved (its 5,000 stages would expand" in refusal
+    assert "`plots` entry {'${d}': {'x': 'step'}} cannot be resolved (the key '${d}'" in refusal
