@@ -9,11 +9,13 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import Workspace, outcomes
+from tests.scaffold import churn_table as churn
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +41,11 @@ def test_example_project_from_init_to_metrics_and_back(workspace: Workspace) -> 
     assert first.code == 0, first.err
     assert outcomes(first.out) == dict.fromkeys(("load", "prepare", "train", "evaluate"), "ran")
     metrics = json.loads((demo / "metrics.json").read_text())
-    assert set(metrics) == {"accuracy", "f1", "precision", "recall", "roc_auc"}
+    scores = {"accuracy", "average_precision", "balanced_accuracy", "f1", "precision", "recall"}
+    assert set(metrics) == {*scores, "roc_auc", "baseline", "positive_class"}
+    assert metrics["positive_class"] == "0"  # malignant: the rarer class of breast_cancer
     assert 0.8 < metrics["accuracy"] <= 1.0
+    assert metrics["baseline"]["accuracy"] < metrics["accuracy"] - 0.2
 
     again = workspace.mlci("run", cwd=demo)
     assert set(outcomes(again.out).values()) == {"skipped"}
@@ -348,3 +353,120 @@ def test_run_regenerates_a_stale_dvc_yaml_before_it_reproduces(workspace: Worksp
     assert outcomes(run.out)["train"] == "ran"
     assert workspace.mlci("generate", "--check", cwd=demo).code == 0
     assert workspace.mlci("status", cwd=demo).code == 0
+
+
+def test_a_messy_churn_table_from_init_to_metrics(workspace: Workspace) -> None:
+    """An ID, two dates, categories, a unique e-mail column, gaps, one customer in five
+    churned: init decides the features and the metrics, and the user edits them."""
+    csv = workspace.base / "customers.csv"
+    table = churn.churn_table(300, seed=5)
+    table.to_csv(csv, index=False)
+    churned = int((table[churn.TARGET] == churn.CHURNED).sum())
+    init = workspace.mlci("init", "churn", "--data", str(csv), "--target", "status", "--commit")
+    assert init.code == 0, init.err
+    proj = workspace.base / "churn"
+    notes = [line.removeprefix("note: ") for line in init.out.splitlines()]
+    assert (
+        f"positive class: 'churned' (the rarer class: {churned} of 300 rows); "
+        "--positive-class to change it"
+    ) in notes
+    assert "features decided from data/customers.csv (300 rows); edit `features:` in " in (init.out)
+    assert (
+        "features, dropped: customer_id (unique in every row, and named like an identifier), "
+        "email (unique in every row: an identifier)"
+    ) in notes
+    params = yaml.safe_load((proj / "params.yaml").read_text())
+    assert params["features"] == {
+        "drop": ["customer_id", "email"],
+        "dates": ["signup_date", "last_seen"],
+        "categorical": ["plan", "region", "referrer"],
+        "numeric": ["age", "monthly_fee", "support_calls"],
+    }
+    assert params["evaluate"] == {"positive_class": "churned"}
+    spec = yaml.safe_load((proj / "mlci.yaml").read_text())
+    assert spec["problem"]["positive_class"] == "churned"
+    # Imbalanced: judged by what accuracy hides, gated on F1 and ROC AUC.
+    assert list(spec["metrics"])[:4] == ["balanced_accuracy", "f1", "roc_auc", "average_precision"]
+    gates = spec["gates"]["merge"]
+    assert [rule.get("metric") for rule in gates] == ["f1", "roc_auc", None]
+    stages = yaml.safe_load((proj / "dvc.yaml").read_text())["stages"]
+    assert stages["prepare"]["params"] == ["prepare", "features.dates"]
+    assert stages["train"]["params"] == ["train", "features"]
+    assert stages["evaluate"]["params"] == ["evaluate"]
+
+    run = workspace.mlci("run", cwd=proj)
+    assert run.code == 0, run.err
+    metrics = json.loads((proj / "metrics.json").read_text())
+    assert metrics["positive_class"] == "churned"
+    assert set(spec["metrics"]) <= set(metrics)  # every metric the spec declares
+    assert set(metrics["baseline"]) == set(metrics) - {"baseline", "positive_class"}
+    assert metrics["baseline"]["f1"] == 0 and metrics["f1"] > 0.3
+    assert metrics["roc_auc"] > metrics["baseline"]["roc_auc"] + 0.1
+    assert "f1" in run.out  # the run's summary reads the nested, mixed metrics file
+    model = _model(proj)
+    assert len(model[0].get_feature_names_out()) < 300 / 4  # the unique e-mail is no feature
+
+    # Moving a column out of the features reruns train, and only train and evaluate.
+    text = (proj / "params.yaml").read_text()
+    (proj / "params.yaml").write_text(text.replace('    - "referrer"\n', "", 1))
+    stale = workspace.mlci("status", cwd=proj)
+    assert "train: changed deps: params.yaml (features modified)" in stale.out, stale.out
+    edited = workspace.mlci("run", "--verbose", cwd=proj)
+    assert edited.code == 0, edited.err
+    assert outcomes(edited.out) == {"prepare": "skipped", "train": "ran", "evaluate": "ran"}
+    assert "not in params.yaml's features, so not used: referrer" in edited.out
+    assert not [n for n in _model(proj)[0].get_feature_names_out() if "referrer" in n]
+
+    # The estimator switched as params.yaml suggests: one line, its own hyperparameters.
+    text = (proj / "params.yaml").read_text()
+    forest = text.replace(
+        "  estimator: sklearn.linear_model.LogisticRegression",
+        "  estimator: sklearn.ensemble.RandomForestClassifier",
+    )
+    (proj / "params.yaml").write_text(forest)
+    switched = workspace.mlci("run", cwd=proj)
+    assert switched.code == 0, switched.err
+    assert outcomes(switched.out)["train"] == "ran"
+    assert type(_model(proj)[-1]).__name__ == "RandomForestClassifier"
+    assert _model(proj)[-1].max_leaf_nodes == 256
+
+    # A misspelt hyperparameter: named, with the nearest, by validate and by the stage.
+    (proj / "params.yaml").write_text(forest.replace("n_estimators:", "n_estimator:"))
+    validate = workspace.mlci("validate", cwd=proj)
+    assert validate.code == 2
+    assert "takes no parameter 'n_estimator' (did you mean 'n_estimators'?)" in validate.err
+    failed = workspace.mlci("run", cwd=proj)
+    assert failed.code == 1
+    assert (
+        "params.yaml: train.hyperparameters: sklearn.ensemble.RandomForestClassifier takes no "
+        "parameter 'n_estimator' (did you mean 'n_estimators'?)"
+    ) in failed.err
+    assert "Traceback" not in failed.err
+
+
+def _model(project: Path) -> Any:
+    import skops.io as sio
+
+    path = project / "models/model.skops"
+    return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+
+def test_the_positive_class_is_checked_against_the_data(workspace: Workspace) -> None:
+    csv = workspace.base / "loans.csv"
+    rows = [f"{i % 11},{i % 4},{'repaid' if i % 5 else 'default'}" for i in range(60)]
+    csv.write_text("income,years,outcome\n" + "\n".join(rows) + "\n")
+    wrong = workspace.mlci("init", "a", "--data", str(csv), "--positive-class", "defualt")
+    assert wrong.code == 2
+    assert "--positive-class 'defualt' is not a label of the target (did you mean " in wrong.err
+    assert not (workspace.base / "a").exists()
+    regression = workspace.mlci("init", "b", "--example", "diabetes", "--positive-class", "1")
+    assert regression.code == 2
+    assert "--positive-class is for classification; this is a regression problem" in (
+        regression.err
+    )
+    chosen = workspace.mlci("init", "c", "--data", str(csv), "--positive-class", "repaid")
+    assert chosen.code == 0, chosen.err
+    assert "positive class: 'repaid' (as asked: 48 of 60 rows)" in chosen.out
+    spec = yaml.safe_load((workspace.base / "c" / "mlci.yaml").read_text())
+    assert spec["problem"]["positive_class"] == "repaid"
+    assert spec["gates"]["merge"][0] == {"metric": "f1", "max_regression": 0.02}  # imbalanced
