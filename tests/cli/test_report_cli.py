@@ -51,7 +51,7 @@ def test_report_on_a_pull_request(tmp_path: Path) -> None:
     assert lines[0] == "<!-- mlci-report -->"
     assert lines[1].startswith(("**✅ mlci: passed**", "**❌ mlci: failed**"))
     assert "| accuracy |" in report.out
-    assert "train.hyperparameters.max_iter" in report.out
+    assert "train.hyperparameters.sklearn.linear_model.LogisticRegression.max_iter" in report.out
     assert "```mermaid" in report.out  # the trend and the curves, with no image hosting
 
     as_json = json.loads(mlci(demo, "report", "--format", "json", env=env).out)
