@@ -3,8 +3,9 @@
 Charts are Mermaid `xychart-beta` line charts (GitHub renders Mermaid in comments and job
 summaries); a confusion matrix is a Markdown table. Pure: plot files' text in, text out.
 
-- Trend: one chart per key metric, its value at each commit along main (oldest first, the
-  last `MAX_TREND_POINTS` that have a value) and then this pull request's, labelled "PR".
+- Trend: one chart per key metric with `MIN_TREND_COMMITS` values along main: its value at
+  each commit (oldest first, the last `MAX_TREND_POINTS` that have a value) and then this
+  pull request's, labelled "PR".
 - Curves: ROC (`fpr`, `tpr` columns), precision-recall (`recall`, `precision`) and plain
   x/y line plots, base and PR on one chart. An xychart spaces its points evenly along the
   x-axis, so every curve is resampled at `CURVE_POINTS` evenly spaced x values: linearly
@@ -38,6 +39,8 @@ from mlci.spec.paths import normalise
 
 MAX_TREND_POINTS = 30
 MAX_TREND_METRICS = 4
+MIN_TREND_COMMITS = 3
+"""Commits of main with a value that a trend chart needs."""
 CURVE_POINTS = 21
 MAX_CONFUSION_CLASSES = 20
 CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
@@ -68,12 +71,14 @@ class Trend:
 
 
 def trends(history: History, rows: Sequence[MetricRow], branch: str = "main") -> tuple[Trend, ...]:
-    """A trend for each of the first key metrics that has two values or more."""
+    """A trend for each of the first key metrics with MIN_TREND_COMMITS values along main:
+    fewer show no trend, only the comparison the metrics table already makes."""
     found = []
     for column in history.columns:
-        points = [*_main_points(history, column.name), *_pr_point(column, rows)]
-        if len(points) >= 2:
-            found.append(Trend(column.name, column.direction, branch, tuple(points)))
+        main = _main_points(history, column.name)
+        if len(main) >= MIN_TREND_COMMITS:
+            points = (*main, *_pr_point(column, rows))
+            found.append(Trend(column.name, column.direction, branch, points))
     return tuple(found[:MAX_TREND_METRICS])
 
 

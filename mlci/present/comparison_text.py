@@ -74,6 +74,8 @@ def revision_title(label: str, revision: str | None) -> str:
     """`side_title` of a label and the commit SHA it names (None for the workspace)."""
     if revision is None or revision.startswith(label):
         return label
+    if label.endswith(")"):  # `main (merge-base)`: one pair of brackets, not two
+        return f"{label[:-1]}, {revision[:12]})"
     return f"{label} ({revision[:12]})"
 
 
@@ -97,7 +99,17 @@ def _bytes(size: int) -> str:
     return f"{amount / 1024:.1f} TiB"
 
 
+def param_value(change: ParamChange) -> str:
+    """The value cell of a table whose Change column already says added or removed."""
+    if change.change == "added":
+        return as_text(change.new)
+    if change.change == "removed":
+        return as_text(change.old)
+    return f"{as_text(change.old)} → {as_text(change.new)}"
+
+
 def param_text(change: ParamChange) -> str:
+    """A param's change in words, where no column says what kind of change it is."""
     if change.change == "added":
         return f"added: {as_text(change.new)}"
     if change.change == "removed":

@@ -50,6 +50,7 @@ from mlci.present.comparison_text import (
     output_owner,
     output_text,
     param_text,
+    param_value,
     side_title,
     value_cell,
 )
@@ -144,7 +145,7 @@ def render_markdown(comparison: Comparison) -> str:
         lines += [f"> [!WARNING]\n> {escape.text(comparison.baseline.message)}", ""]
     lines += _md_metrics(comparison)
     params = [
-        (escape.cell_code(c.file), escape.cell_code(c.key), c.change, escape.text(param_text(c)))
+        (escape.cell_code(c.file), escape.cell_code(c.key), c.change, escape.text(param_value(c)))
         for c in comparison.params
     ]
     lines += md_table("Params", ("File", "Key", "Change", "Value"), params)

@@ -1,26 +1,27 @@
 """`mlci report`: one report per pull request, as GitHub Markdown or JSON (pure: data in, text out).
 
-The Markdown, top to bottom (sections with nothing to say are left out):
+The Markdown, top to bottom (sections with nothing to say are left out). Short by default:
+what a reviewer decides on is open, the rest collapsed under a line that says what it holds.
 
     <!-- mlci-report -->     hidden marker: how the sticky pull-request comment is found again
     verdict line             ✅ passed / ❌ failed / ⚪ no merge rules ran, and why, in one sentence
     sides                    `main (1a2b3c4d5e6f)` → `feature (…)`; a warning if main has no metrics
     notices                  what to know first: the change edits its own merge rules (it
                              is judged by the base's), a fork's run could not read the remote
-    Metrics                  declared metrics and every changed one: base, PR, change, and an
-                             arrow that says better or worse in the metric's direction
+    Metrics                  the positive class, when the evaluation names it; the declared
+                             metrics: base, PR, change, an arrow that says better or worse in
+                             the metric's direction, and the trivial baseline's score
+                             (`baseline.<key>` in the same file) when there is one
     Merge rules              each rule's value, threshold, pass / warn / fail and why (failures
                              first)
-    Params                   the first PARAMS_SHOWN changed params
-    Data, Stages that reran  data tracked by .dvc files whose content changed; stages whose
-                             recorded inputs changed (what CI reran)
     Notes                    what belongs to no row: a dvc.lock older than its params, ...
-    Trend                    a Mermaid chart per key metric: commits along main, then this PR
-    Confusion matrix         a Markdown table per confusion plot, with the change from the base
-    Curves                   ROC, precision-recall and line plots: Mermaid charts, base and PR
-    <details> sections       rarely needed: more changed params, every changed output,
-                             unchanged metrics mlci.yaml does not declare, where each metrics
-                             file was read from and which plot files are not shown
+    <details> sections       other metrics that changed (not declared); the changed params;
+                             the changed data and outputs, as `mlci diff` lists them; the
+                             stages that reran; the trend along main (a chart per key metric,
+                             once main has MIN_TREND_COMMITS values); confusion matrices;
+                             curves (ROC, precision-recall, line plots: Mermaid, base and PR);
+                             unchanged metrics mlci.yaml does not declare; where each
+                             metrics file was read from and which plot files are not shown
     trim note                what was left out to stay under GitHub's comment limit
 
 Every string a pull request controls (metric and param names and values, paths, stage names,
@@ -30,10 +31,11 @@ add Markdown, HTML, a link, a mention, a line of its own or a second marker.
 
 Trimming (mlci.present.report_fit): a comment holds at most mlci.publish.limits.COMMENT_LIMIT
 characters. Parts go whole, least important first: the curves, the trend charts, where the
-numbers came from, the list of changed outputs, params beyond the first PARAMS_SHOWN,
-unchanged undeclared metrics, the confusion matrices, the notes. When one table is so long
-that even that is not enough, every table keeps only its first rows (failed rules and
-declared metrics come first) and the parts that then fit come back, most important first.
+numbers came from, the changed data and outputs, the stages that reran, the changed params,
+unchanged undeclared metrics, the confusion matrices, the notes, the other changed metrics.
+When one table is so long that even that is not enough, every table keeps only its first
+rows (failed rules and declared metrics come first) and the parts that then fit come back,
+most important first.
 As a last resort the text is cut. The note at the end names what went.
 
 JSON (`--format json`) holds the same content, never trimmed; keys are stable and sorted:

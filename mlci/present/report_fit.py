@@ -2,9 +2,9 @@
 
 A comment holds at most COMMENT_LIMIT characters (counted as UTF-16 code units, which is
 never fewer than GitHub's count). The report comes as blocks, each either kept always or
-named and ranked; they go whole, least important first. When one table is so long that even
-that is not enough, every table keeps only its first ROW_CAPS rows and the parts that then
-fit come back, most important first. As a last resort the text is cut. The note at the end
+named and ranked; they go whole, least important first. When every table kept to its first
+ROW_CAPS rows leaves out fewer parts, the tables are cut instead and the parts that then fit
+come back, most important first. As a last resort the text is cut. The note at the end
 names what went.
 """
 
@@ -53,16 +53,22 @@ def fit(blocks_at: Callable[[int | None], list[Block]], limit: int) -> Markdown:
     (None: all of them).
     """
     blocks = blocks_at(None)
-    trimmed = _least_important(blocks, limit, ())
-    if trimmed is not None:
-        return _fitted(blocks, trimmed, limit)
-    # Every part that can go has gone, and a table is still too long: tables keep their first
-    # rows, then the parts that fit come back, most important first.
-    for cap in ROW_CAPS:
-        capped = blocks_at(cap)
-        trimmed = _least_important(capped, limit, (f"table rows beyond the first {cap}",))
-        if trimmed is not None:
-            return _fitted(capped, trimmed, limit)
+    # Whole parts go least important first; when tables cut to their first rows keep more
+    # parts, they are cut instead (a huge table must not cost every other part).
+    best: tuple[int, list[Block], tuple[str, ...]] | None = None
+    for cap in (None, *ROW_CAPS):
+        laid = blocks if cap is None else blocks_at(cap)
+        also = () if cap is None else (f"table rows beyond the first {cap}",)
+        trimmed = _least_important(laid, limit, also)
+        if trimmed is None:
+            continue
+        dropped = len(trimmed) - len(also)
+        if best is None or dropped < best[0]:
+            best = (dropped, laid, trimmed)
+        if dropped == 0:
+            break
+    if best is not None:
+        return _fitted(best[1], best[2], limit)
     return _cut(blocks_at(0), limit, [b.name for b in _droppable(blocks)])
 
 

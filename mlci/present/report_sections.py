@@ -30,7 +30,7 @@ from mlci.present.comparison_text import (
     numbered_notes,
     output_owner,
     output_text,
-    param_text,
+    param_value,
     side_title,
     value_cell,
 )
@@ -51,14 +51,16 @@ from mlci.present.tables import (
 from mlci.publish.limits import REPORT_MARKER
 from mlci.revision.snapshot import MetricsRead
 
-PARAMS_SHOWN = 10
 MAX_NOTE = 1000
 """Characters a note or notice shows: longer than a cell, still not the whole comment."""
 _SEVERITY = {"fail": 0, "warn": 1, "pass": 2}
 
 
 def blocks(report: Report, cap: int | None) -> list[Block]:
-    """The report's parts in order, each table cut to its first `cap` rows (None: all)."""
+    """The report's parts in order, each table cut to its first `cap` rows (None: all).
+
+    Short by default: the verdict, the metrics and the rules are open; the rest is collapsed
+    under a line that says what it holds."""
     c = report.comparison
     blocks = [
         Block(f"{REPORT_MARKER}\n{verdict_line(report.verdict)}"),
@@ -66,15 +68,15 @@ def blocks(report: Report, cap: int | None) -> list[Block]:
         Block(_notices(report.notices)),
         Block(_metrics(c, cap)),
         Block(_gates(report.gates, cap)),
-        Block(_params(c, cap)),
-        Block(_data_and_stages(c, cap)),
-        Block(_notes(c.notes, cap), "the notes", 8),
+        Block(_notes(c.notes, cap), "the notes", 9),
+        Block(_other_metrics(c, cap), "changed metrics mlci.yaml does not declare", 10),
+        Block(_params(c, cap), "the changed params", 6),
+        Block(_outputs(c, cap), "the list of changed data and outputs", 4),
+        Block(_stages(c, cap), "the stages that reran", 5),
         Block(_trends(report.trends), "the trend charts", 2),
-        Block(_confusions(report.plots.confusions), "the confusion matrices", 7),
+        Block(_confusions(report.plots.confusions), "the confusion matrices", 8),
         Block(_curves(report.plots.curves), "the evaluation curves", 1),
-        Block(_more_params(c, cap), f"changed params beyond the first {PARAMS_SHOWN}", 5),
-        Block(_all_outputs(c, cap), "the list of changed outputs", 4),
-        Block(_quiet_metrics(c, cap), "unchanged metrics mlci.yaml does not declare", 6),
+        Block(_quiet_metrics(c, cap), "unchanged metrics mlci.yaml does not declare", 7),
         Block(_sources(c, report.plots), "where the numbers came from", 3),
     ]
     return [block for block in blocks if block.text]
@@ -112,27 +114,63 @@ def arrow(row: MetricRow) -> str:
     return VERDICT_MARKS[row.verdict]
 
 
-def _in_main_table(row: MetricRow) -> bool:
-    return row.name is not None or row.verdict != "unchanged"
+BASELINE_PREFIX = "baseline."
+"""A metrics file's `baseline.<key>`: a trivial model's score (majority class, the mean),
+shown beside the model's `<key>` rather than as a metric of its own."""
+POSITIVE_CLASS_KEY = "positive_class"
+
+
+def _is_declared(row: MetricRow) -> bool:
+    return row.name is not None
+
+
+def _is_context(row: MetricRow) -> bool:
+    """The rows that describe the declared metrics rather than being metrics themselves."""
+    return row.name is None and (
+        row.key.startswith(BASELINE_PREFIX) or row.key == POSITIVE_CLASS_KEY
+    )
+
+
+def _baselines(c: Comparison) -> dict[tuple[str, str], MetricRow]:
+    """(file, key) of a declared metric -> the row of its trivial baseline, where there is one."""
+    by_key = {(r.file, r.key): r for r in c.metrics if r.key.startswith(BASELINE_PREFIX)}
+    found = {}
+    for row in c.metrics:
+        baseline = by_key.get((row.file, BASELINE_PREFIX + row.key))
+        if _is_declared(row) and baseline is not None:
+            found[row.file, row.key] = baseline
+    return found
 
 
 def _metrics(c: Comparison, cap: int | None) -> str:
     if not c.metrics:
         return "#### Metrics\n\nNo metrics declared or found on either side."
-    rows, more = capped([r for r in c.metrics if _in_main_table(r)], cap)
-    if not rows:
-        return "#### Metrics\n\nNo metric changed, and mlci.yaml declares none."
+    declared = [r for r in c.metrics if _is_declared(r)]
+    if not declared:
+        changed = sum(1 for r in c.metrics if r.verdict != "unchanged" and not _is_context(r))
+        found = f"{changed} undeclared metric{'s' * (changed != 1)} changed: see below"
+        return f"#### Metrics\n\nmlci.yaml declares no metrics; {found}."
+    rows, more = capped(declared, cap)
+    baselines = _baselines(c)
     notes, refs = numbered_notes(rows)
-    header = ("Metric", cell(c.base.label), escape.text(PR_LABEL), "Change", "")
-    lines = ["#### Metrics", "", md_row(header), md_rule(METRIC_ALIGNS)]
+    header = ["Metric", cell(c.base.label), escape.text(PR_LABEL), "Change", ""]
+    aligns = list(METRIC_ALIGNS)
+    if baselines:
+        header.append("Trivial baseline")
+        aligns.append("--:")
+    lines = ["#### Metrics", "", *_positive_class(c), md_row(header), md_rule(aligns)]
     for row, ref in zip(rows, refs, strict=True):
-        cells = (
+        cells = [
             cell(metric_name(row)),
             cell(value_cell(row.old, row.old_missing)),
             cell(value_cell(row.new, row.new_missing)),
             escape.text(change_text(row)),
             arrow(row) + "".join(f" [{n}]" for n in ref),
-        )
+        ]
+        if baselines:
+            baseline = baselines.get((row.file, row.key))
+            value = baseline.new if baseline is not None else None
+            cells.append(cell(as_text(value)) if value is not None else "")
         lines.append(md_row(cells))
     lines += [
         "",
@@ -140,6 +178,42 @@ def _metrics(c: Comparison, cap: int | None) -> str:
         *(f"{n}. {escape.text(short(note, MAX_NOTE))}" for n, note in enumerate(notes, 1)),
     ]
     return "\n".join(lines).rstrip()
+
+
+def _positive_class(c: Comparison) -> list[str]:
+    """The class precision, recall and f1 are about, as the evaluation recorded it."""
+    labels = {
+        as_text(r.new)
+        for r in c.metrics
+        if r.key == POSITIVE_CLASS_KEY and r.new is not None and r.new_missing is None
+    }
+    if len(labels) != 1:
+        return []
+    (label,) = labels
+    return [
+        f"Positive class: {escape.code(short(label))} (precision, recall and f1 are about it)",
+        "",
+    ]
+
+
+def _other_metrics(c: Comparison, cap: int | None) -> str:
+    rows = [r for r in c.metrics if not _is_declared(r) and not _is_context(r)]
+    rows = [r for r in rows if r.verdict != "unchanged"]
+    if not rows:
+        return ""
+    cells = [
+        (
+            cell(metric_name(r)),
+            cell(value_cell(r.old, r.old_missing)),
+            cell(value_cell(r.new, r.new_missing)),
+            escape.text(change_text(r)),
+            arrow(r),
+        )
+        for r in rows
+    ]
+    header = ("Metric", cell(c.base.label), escape.text(PR_LABEL), "Change", "")
+    table = md_table_body(header, cells, cap)
+    return _details(f"Other metrics that changed, not declared in mlci.yaml ({len(rows)})", table)
 
 
 def _gates(gates: Sequence[GateResult] | None, cap: int | None) -> str:
@@ -163,26 +237,18 @@ def _gates(gates: Sequence[GateResult] | None, cap: int | None) -> str:
 
 
 def _param_rows(changes: Sequence[ParamChange]) -> list[tuple[str, ...]]:
-    return [(cell_code(c.file), cell_code(c.key), c.change, cell(param_text(c))) for c in changes]
+    return [(cell_code(c.file), cell_code(c.key), c.change, cell(param_value(c))) for c in changes]
 
 
 _PARAM_HEADER = ("File", "Key", "Change", "Value")
 
 
 def _params(c: Comparison, cap: int | None) -> str:
-    shown = c.params[:PARAMS_SHOWN]
-    lines = md_table("Params", _PARAM_HEADER, _param_rows(shown), cap)
-    if len(c.params) > len(shown):
-        lines.append(f"_…and {len(c.params) - len(shown)} more under “More changed params”._")
-    return "\n".join(lines).rstrip()
-
-
-def _more_params(c: Comparison, cap: int | None) -> str:
-    rest = c.params[PARAMS_SHOWN:]
-    if not rest:
+    if not c.params:
         return ""
-    table = md_table_body(_PARAM_HEADER, _param_rows(rest), cap)
-    return _details(f"More changed params ({len(rest)})", table)
+    table = md_table_body(_PARAM_HEADER, _param_rows(c.params), cap)
+    count = len(c.params)
+    return _details(f"Params: {count} changed", table)
 
 
 def _output_rows(changes: Sequence[OutputChange]) -> list[tuple[str, ...]]:
@@ -191,24 +257,30 @@ def _output_rows(changes: Sequence[OutputChange]) -> list[tuple[str, ...]]:
     ]
 
 
-def _data_and_stages(c: Comparison, cap: int | None) -> str:
-    data = [o for o in c.outputs if output_owner(o).endswith(".dvc")]
-    lines = md_table("Data", ("Path", "Change", "Size", "Tracked by"), _output_rows(data), cap)
-    stages = [(cell_code(s.stage), s.change, cell("; ".join(s.reasons))) for s in c.stages]
-    lines += md_table("Stages that reran", ("Stage", "Change", "Why"), stages, cap)
-    return "\n".join(lines).rstrip()
-
-
-def _all_outputs(c: Comparison, cap: int | None) -> str:
+def _outputs(c: Comparison, cap: int | None) -> str:
+    """Every DVC-tracked path that changed, as `mlci diff` lists them: data tracked by a .dvc
+    file and the outputs stages wrote, each with what tracks or writes it."""
     if not c.outputs:
         return ""
+    data = sum(1 for o in c.outputs if output_owner(o).endswith(".dvc"))
     header = ("Path", "Change", "Size", "Written by")
     table = md_table_body(header, _output_rows(c.outputs), cap)
-    return _details(f"Changed outputs, DVC-tracked ({len(c.outputs)})", table)
+    count = len(c.outputs)
+    summary = f"Data and outputs (DVC-tracked): {count} changed, {data} of them data files"
+    return _details(summary, table)
+
+
+def _stages(c: Comparison, cap: int | None) -> str:
+    if not c.stages:
+        return ""
+    rows = [(cell_code(s.stage), s.change, cell("; ".join(s.reasons))) for s in c.stages]
+    table = md_table_body(("Stage", "Change", "Why"), rows, cap)
+    return _details(f"Stages that reran: {len(c.stages)}", table)
 
 
 def _quiet_metrics(c: Comparison, cap: int | None) -> str:
-    rows = [r for r in c.metrics if not _in_main_table(r)]
+    rows = [r for r in c.metrics if not _is_declared(r) and r.verdict == "unchanged"]
+    rows = [r for r in rows if not _is_context(r)]
     if not rows:
         return ""
     cells = [(cell(metric_name(r)), cell(as_text(r.new))) for r in rows]
@@ -256,7 +328,8 @@ def _trends(found: Sequence[Trend]) -> str:
     if not found:
         return ""
     charts = [fence(trend_chart(trend)) for trend in found]
-    return "\n\n".join(["#### Trend", *charts])
+    # The branch's name is the repository's to choose: the charts' titles escape it.
+    return _details("Trend of the key metrics along the main branch", ["\n\n".join(charts)])
 
 
 def _confusions(found: Sequence[Confusion]) -> str:
@@ -265,9 +338,9 @@ def _confusions(found: Sequence[Confusion]) -> str:
         since = " (change from the base in brackets)" if matrix.base_counts is not None else ""
         heading = f"From {escape.code(short(matrix.path))}{since}"
         parts.append("\n".join([heading, "", *confusion_table(matrix)]))
-    return "\n\n".join(["#### Confusion matrix", *parts]) if parts else ""
+    return _details("Confusion matrix", ["\n\n".join(parts)]) if parts else ""
 
 
 def _curves(found: Sequence[Curve]) -> str:
     parts = [f"{fence(curve_chart(c))}\n\n{escape.text(legend(c.series))}" for c in found]
-    return "\n\n".join(["#### Curves", *parts]) if parts else ""
+    return _details("Curves", ["\n\n".join(parts)]) if parts else ""

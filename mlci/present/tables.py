@@ -26,8 +26,16 @@ T = TypeVar("T")
 
 
 def short(text: str, most: int = MAX_CELL) -> str:
-    """At most `most` characters, the last of them an ellipsis when `text` was cut."""
-    return text if len(text) <= most else text[: most - 1] + "…"
+    """At most `most` characters, the last of them an ellipsis when `text` was cut: at the
+    last space of the kept part when there is one in its last fifth, so that no word is cut
+    in the middle (a path or a number without spaces is cut where it must be)."""
+    if len(text) <= most:
+        return text
+    kept = text[: most - 1]
+    space = kept.rfind(" ")
+    if space >= (most - 1) * 4 // 5:
+        kept = kept[:space].rstrip()
+    return kept + "…"
 
 
 def cell(value: str) -> str:

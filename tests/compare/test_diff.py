@@ -346,7 +346,7 @@ def test_markdown_json_and_colour(repo: Repo, capsys: pytest.CaptureFixture[str]
     assert "| Metric | HEAD | workspace | Change |  |" in markdown
     assert "| acc | 0.5 | 0.25 | -0.25 (-50.00%) | 🔴 regressed |" in markdown
     assert "| m.json:n | 1 | 2 | +1 (+100.00%) | 🔵 changed (no direction) |" in markdown
-    assert "| `params.yaml` | `b` | added | added: [1, 2] |" in markdown
+    assert "| `params.yaml` | `b` | added | \\[1, 2] |" in markdown  # the Change column says added
     text = repo.mlci("diff", "HEAD", "--format", "json", capsys=capsys).out
     report = json.loads(text)
     assert text == json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -139,8 +139,9 @@ class Hostile:
         )
 
     def files(self, step: int) -> dict[str, str]:
-        """The project at step 0 and 1 (main's commits) and 2 (the pull request)."""
-        p, name, pr = self.payload, _file_name(self.payload), step == 2
+        """The project at steps 0 to 2 (main's commits: a trend needs three) and 3 (the
+        pull request)."""
+        p, name, pr = self.payload, _file_name(self.payload), step == 3
         stage = {
             "cmd": p,
             "metrics": [{"m.json": {"cache": False}}, {self.metrics_path: {"cache": False}}],
@@ -171,12 +172,12 @@ class Hostile:
 
 
 def hostile_repo(repo: Repo, payload: str) -> Hostile:
-    """Two commits on main, then a pull request's work, every string in it `payload`."""
+    """Three commits on main, then a pull request's work, every string in it `payload`."""
     project = Hostile(repo, payload)
-    repo.commit(project.files(0), "one")
-    repo.commit(project.files(1), "two")
+    for step, message in enumerate(("one", "two", "three")):
+        repo.commit(project.files(step), message)
     repo.git("checkout", "-q", "-b", "change")
-    repo.write(project.files(2))
+    repo.write(project.files(3))
     return project
 
 
@@ -528,9 +529,15 @@ def test_every_output_holds_with_hostile_strings_everywhere(
         *("mlci report", "mlci diff --format md", "mlci history --format md"),
     }
     report = outputs["report"]
-    for section in ("#### Params", "#### Stages that reran", "#### Notes", "#### Trend"):
-        assert section in report
-    assert "#### Confusion matrix" in report and "#### Curves" in report
+    assert "#### Metrics" in report and "#### Notes" in report
+    for summary in (
+        "Params: ",
+        "Stages that reran: ",
+        "Trend of ",
+        "Confusion matrix",
+        "Curves",
+    ):
+        assert f"<details><summary>{summary}" in report
 
 
 # --- the escaping functions, on any string -----------------------------------------------------

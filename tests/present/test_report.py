@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from mlci.compare.diff import Comparison, DeclaredMetric, DeclaredMetrics, compare
+from mlci.compare.pipeline_changes import StageChange
 from mlci.git import Commit
 from mlci.present.charts import PlotInput
+from mlci.present.comparison_text import revision_title
 from mlci.present.mermaid import decimal
 from mlci.present.report import (
     GateResult,
@@ -28,6 +30,7 @@ from mlci.present.report import (
     render_markdown,
     size,
 )
+from mlci.present.tables import short
 from mlci.publish.limits import COMMENT_LIMIT
 from mlci.publish.limits import REPORT_MARKER as MARKER
 from mlci.revision.history import History, HistoryRow, MetricColumn, read_history
@@ -46,11 +49,13 @@ TRIM_ORDER = (
     "the evaluation curves",
     "the trend charts",
     "where the numbers came from",
-    "the list of changed outputs",
-    "changed params beyond the first 10",
+    "the list of changed data and outputs",
+    "the stages that reran",
+    "the changed params",
     "unchanged metrics mlci.yaml does not declare",
     "the confusion matrices",
     "the notes",
+    "changed metrics mlci.yaml does not declare",
 )
 SPEC = DeclaredMetrics(
     {
@@ -247,6 +252,52 @@ def test_metrics_table_has_base_pr_change_and_footnotes() -> None:
     assert "1. removed: feature's metrics.json has no key 'accuracy'" in text
 
 
+# --- short by default ---------------------------------------------------------------------------
+
+
+def test_the_metrics_table_shows_the_trivial_baseline_and_the_positive_class() -> None:
+    # As DVC flattens metrics.json's {"baseline": {"accuracy": ...}}.
+    old = {"accuracy": 0.91, "baseline.accuracy": 0.7, "positive_class": "churned"}
+    new = {"accuracy": 0.93, "baseline.accuracy": 0.71, "positive_class": "churned"}
+    text = render_markdown(build_report(comparison(old, new)))
+    assert "Positive class: `churned` (precision, recall and f1 are about it)" in text
+    assert "| Metric | main | this PR | Change |  | Trivial baseline |" in text
+    assert "| accuracy | 0.91 | 0.93 | +0.02 (+2.20%) | 🟢 ↑ better | 0.71 |" in text
+    # The baseline and the class describe the metrics; they are no metrics of their own.
+    assert "baseline.accuracy" not in text and "metrics.json:positive_class" not in text
+
+
+def test_only_the_verdict_metrics_rules_and_notes_are_open() -> None:
+    report = realistic()
+    text = render_markdown(report)
+    open_part = re.sub(r"<details>.*?</details>", "", text, flags=re.S)
+    headings = re.findall(r"^#### (.+)$", open_part, flags=re.M)
+    assert headings == ["Metrics", "Merge rules"]
+    summaries = re.findall(r"<details><summary>([^<]*)</summary>", text)
+    assert summaries[:3] == [
+        "Other metrics that changed, not declared in mlci.yaml (1)",
+        "Params: 1 changed",
+        "Data and outputs (DVC-tracked): 1 changed, 1 of them data files",
+    ]
+    assert "| metrics.json:extra | 1 | 2 | +1 (+100.00%) | 🔵 ↑ changed" in text
+
+
+def test_a_trend_needs_three_commits_of_main() -> None:
+    c = comparison({"accuracy": 0.91, "loss": 0.2}, {"accuracy": 0.93, "loss": 0.3})
+    assert build_report(c, [], history([(0.9, 0.2), (0.91, 0.2)])).trends == ()
+    (accuracy, loss) = build_report(c, [], history([(0.9, 0.2)] * 3)).trends
+    assert [p.label for p in accuracy.points][-1] == "PR" and len(loss.points) == 4
+
+
+def test_cells_are_cut_between_words_and_labels_keep_one_pair_of_brackets() -> None:
+    words = "the quick brown fox jumps over the lazy dog " * 10
+    cut = short(words, 50)
+    assert cut == "the quick brown fox jumps over the lazy dog the…"
+    assert short("x" * 60, 50) == "x" * 49 + "…"  # no space to cut at: cut where it must be
+    assert revision_title("main (merge-base)", "a" * 40) == "main (merge-base, aaaaaaaaaaaa)"
+    assert revision_title("main", "a" * 40) == "main (aaaaaaaaaaaa)"
+
+
 # --- params, data, stages ----------------------------------------------------------------------
 
 
@@ -356,14 +407,15 @@ def huge(n: int = 3000) -> Report:
     target = snapshot("feature", new, {}, {}, {}, "b" * 40)
     c = compare(base, target, SPEC)
     notes = tuple(f"note {i}: " + "x" * 150 for i in range(n // 8))
-    c = Comparison(c.base, c.target, c.baseline, c.metrics, c.params, c.outputs, c.stages, notes)
+    stages = tuple(StageChange(f"s{i:04d}", "changed", ("deps: x",)) for i in range(n // 10))
+    c = Comparison(c.base, c.target, c.baseline, c.metrics, c.params, c.outputs, stages, notes)
     trend = history([(0.9 + i / 1000, 0.3 - i / 1000) for i in range(40)])
     return build_report(c, [PASS, FAIL], trend, evaluation_plots())
 
 
 def test_a_huge_report_fits_a_comment_and_says_what_it_trimmed() -> None:
     report = huge()
-    assert size(markdown(report, 10**9).text) > 10 * COMMENT_LIMIT
+    assert size(markdown(report, 10**9).text) > 5 * COMMENT_LIMIT
     result = markdown(report)
     assert size(result.text) <= COMMENT_LIMIT
     assert result.text.startswith(f"{MARKER}\n**❌ mlci: failed**")
@@ -376,8 +428,9 @@ def test_a_huge_report_fits_a_comment_and_says_what_it_trimmed() -> None:
         "table rows beyond the first 100. `mlci report --format json` has everything."
     )
     assert "| accuracy | 0.91 | 0.93 |" in result.text  # declared metrics come first
-    assert "| metrics.json:m0097 |" in result.text and "m0098" not in result.text
-    assert "_…and 2902 more, left out to fit (see `--format json`)._" in result.text
+    # Undeclared metrics have a table of their own, cut like every other.
+    assert "| metrics.json:m0099 |" in result.text and "m0100" not in result.text
+    assert "_…and 2900 more, left out to fit (see `--format json`)._" in result.text
     assert len(blocks(result.text)) == 5 and "❌ fail" in result.text
     # JSON is never trimmed.
     data = json.loads(render_json(report))
@@ -405,20 +458,25 @@ def parts(trimmed: tuple[str, ...]) -> tuple[str, ...]:
 
 def test_parts_go_one_by_one_least_important_first() -> None:
     c = comparison(
-        {"accuracy": 0.91, "loss": 0.2, "quiet": 1},
-        {"accuracy": 0.93, "loss": 0.3, "quiet": 1},
+        {"accuracy": 0.91, "loss": 0.2, "quiet": 1, "other": 1},
+        {"accuracy": 0.93, "loss": 0.3, "quiet": 1, "other": 2},
         params={f"p{i}": i for i in range(12)},
         outputs={"out.csv": OutputInfo("a", 1, None, "train")},
     )
-    c = Comparison(c.base, c.target, c.baseline, c.metrics, c.params, c.outputs, (), ("n" * 50,))
-    report = build_report(c, [PASS], history([(0.9, 0.2), (0.91, 0.2)]), evaluation_plots())
+    stages = (StageChange("train", "changed", ("params: p0",)),)
+    notes = ("n" * 50,)
+    c = Comparison(c.base, c.target, c.baseline, c.metrics, c.params, c.outputs, stages, notes)
+    trend = history([(0.9, 0.2), (0.91, 0.2), (0.92, 0.2)])  # a trend needs three commits
+    report = build_report(c, [PASS], trend, evaluation_plots())
     full = size(markdown(report, 10**6).text)
     seen = trims(report, range(full, 700, -5))
-    whole = len(TRIM_ORDER) + 1
-    assert seen[:whole] == [TRIM_ORDER[:k] for k in range(whole)]
-    # Then the params table keeps 5 rows; last, the text is cut.
-    assert all(s[-1] == "table rows beyond the first 5" for s in seen[whole:-1])
-    assert [len(parts(s)) for s in seen[whole:-1]] == sorted(len(parts(s)) for s in seen[whole:-1])
+    # Cutting the 12-row params table to 5 rows costs no part, so it comes first; then parts
+    # go, least important first, one at a time, each time with the tables whole again while
+    # they fit; last, the text is cut.
+    assert seen[:3] == [(), ("table rows beyond the first 5",), ("the evaluation curves",)]
+    dropped = [parts(s) for s in seen[:-1]]
+    assert dropped == sorted(dropped, key=len)
+    assert {len(d) for d in dropped} == set(range(len(TRIM_ORDER) + 1))
     assert seen[-1] == (*TRIM_ORDER, "the end of the report")
 
 
@@ -436,8 +494,8 @@ def test_nothing_trimmed_no_note_and_a_tiny_limit_still_holds() -> None:
     report = realistic()
     result = markdown(report)
     assert result.trimmed == () and "[!NOTE]" not in result.text
-    small = markdown(report, 1200)
-    assert size(small.text) <= 1200 and small.text.startswith(MARKER)
+    small = markdown(report, 500)
+    assert size(small.text) <= 500 and small.text.startswith(MARKER)
     assert small.trimmed[-1] == "the end of the report"
 
 
