@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     watcher = pipeline.ReproWatcher(
         finished=_show_stage,
-        still_running=lambda name, seconds: _say(f"  running    {name}  ({seconds:.0f}s so far)"),
+        still_running=_show_progress,
         output=_show_output if args.verbose else None,
     )
     result = pipeline.reproduce(
@@ -107,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
         _say("nothing to run: every stage is up to date")
     _show_metrics(project)
     return EXIT_OK
+
+
+def _show_progress(name: str, seconds: float, last: str) -> None:
+    """A long stage says it is alive, and what it printed last (unless -v shows it all)."""
+    from mlci.present.terminal import printable
+
+    said = f"; last printed: {printable(last.strip())[:80]}" if last.strip() else ""
+    _say(f"  running    {printable(name)}  ({seconds:.0f}s so far{said})")
 
 
 def _check_stage_names(root: Path, targets: list[str]) -> None:

@@ -140,7 +140,8 @@ class ReproWatcher:
 
     finished: Callable[[StageRun], None] = lambda run: None
     started: Callable[[str], None] = lambda name: None
-    still_running: Callable[[str, float], None] = lambda name, seconds: None
+    still_running: Callable[[str, float, str], None] = lambda name, seconds, last: None
+    """Every `tick_seconds` while a stage runs: its name, seconds so far, last line printed."""
     output: Callable[[str, str], None] | None = None
     """Each line a stage prints, with the stage's name, as it is printed (`mlci run -v`)."""
     tick_seconds: float = 15.0
@@ -182,11 +183,12 @@ class _ReproParser:
                 if self.current and self.watcher.output is not None:
                     self.watcher.output(self.current.name, line)
 
-    def running(self) -> tuple[str, float] | None:
+    def running(self) -> tuple[str, float, str] | None:
         with self.lock:
             if self.current is None:
                 return None
-            return self.current.name, time.monotonic() - self.started_at
+            last = self.current.output[-1] if self.current.output else ""
+            return self.current.name, time.monotonic() - self.started_at, last
 
     def finish(self, returncode: int) -> None:
         with self.lock:

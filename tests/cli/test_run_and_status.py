@@ -89,6 +89,24 @@ def test_run_v_streams_each_stages_own_output(workspace: Workspace) -> None:
     assert "    train | epoch 1 of 1" in loud.out.splitlines()
 
 
+def test_a_long_stage_says_it_is_running_and_what_it_printed_last(workspace: Workspace) -> None:
+    from mlci.dvc.pipeline import ReproWatcher, reproduce
+
+    root = _project(workspace)
+    slow = TRAIN.replace(
+        'print("epoch 1 of 1", flush=True)', 'print("epoch 1 of 1", flush=True)\ntime.sleep(3)'
+    )
+    (root / "train.py").write_text(slow)
+    ticks: list[tuple[str, float, str]] = []
+    watcher = ReproWatcher(still_running=lambda *tick: ticks.append(tick), tick_seconds=0.5)
+    result = reproduce(root, watcher=watcher)
+    assert result.ok, result.error
+    assert ticks, "no progress while the stage ran for 3 s"
+    assert {name for name, _, _ in ticks} == {"train"}
+    assert ticks[-1][2] == "epoch 1 of 1" and ticks[-1][1] >= 1.0
+    assert [seconds for _, seconds, _ in ticks] == sorted(seconds for _, seconds, _ in ticks)
+
+
 def test_a_mistyped_stage_is_a_usage_error_that_names_the_stage_meant(
     workspace: Workspace,
 ) -> None:
