@@ -287,7 +287,11 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
             "estimator: sklearn.linear_model.LogisticRegression",
             "estimator: sklearn.dummy.DummyClassifier",
         )
-        demo.set_params("max_iter: 1000", "strategy: most_frequent")
+        demo.set_params(  # hyperparameters are kept per estimator
+            "    sklearn.linear_model.LogisticRegression:\n      max_iter: 1000",
+            "    sklearn.dummy.DummyClassifier:\n      strategy: most_frequent",
+        )
+        assert "sklearn.dummy.DummyClassifier:" in (demo.root / "params.yaml").read_text()
         demo.mlci("run")
         demo.commit("a model that guesses")
         merge = demo.open_pull_request(forge, 2, "worse")
