@@ -187,7 +187,9 @@ class _ReproParser:
         with self.lock:
             if self.current is None:
                 return None
-            last = self.current.output[-1] if self.current.output else ""
+            # The stage's own last line, not DVC's echo of its command (`> python ...`).
+            own = (line for line in reversed(self.current.output) if not line.startswith("> "))
+            last = next(own, "")
             return self.current.name, time.monotonic() - self.started_at, last
 
     def finish(self, returncode: int) -> None:

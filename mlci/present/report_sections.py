@@ -36,6 +36,7 @@ from mlci.present.comparison_text import (
 )
 from mlci.present.gates_format import RULE_MARKS
 from mlci.present.mermaid import fence, legend
+from mlci.present.metric_context import baselines, is_context, positive_class
 from mlci.present.report_fit import Block
 from mlci.present.report_model import PR_LABEL, GateResult, Report, ReportVerdict
 from mlci.present.tables import (
@@ -114,32 +115,8 @@ def arrow(row: MetricRow) -> str:
     return VERDICT_MARKS[row.verdict]
 
 
-BASELINE_PREFIX = "baseline."
-"""A metrics file's `baseline.<key>`: a trivial model's score (majority class, the mean),
-shown beside the model's `<key>` rather than as a metric of its own."""
-POSITIVE_CLASS_KEY = "positive_class"
-
-
 def _is_declared(row: MetricRow) -> bool:
     return row.name is not None
-
-
-def _is_context(row: MetricRow) -> bool:
-    """The rows that describe the declared metrics rather than being metrics themselves."""
-    return row.name is None and (
-        row.key.startswith(BASELINE_PREFIX) or row.key == POSITIVE_CLASS_KEY
-    )
-
-
-def _baselines(c: Comparison) -> dict[tuple[str, str], MetricRow]:
-    """(file, key) of a declared metric -> the row of its trivial baseline, where there is one."""
-    by_key = {(r.file, r.key): r for r in c.metrics if r.key.startswith(BASELINE_PREFIX)}
-    found = {}
-    for row in c.metrics:
-        baseline = by_key.get((row.file, BASELINE_PREFIX + row.key))
-        if _is_declared(row) and baseline is not None:
-            found[row.file, row.key] = baseline
-    return found
 
 
 def _metrics(c: Comparison, cap: int | None) -> str:
@@ -147,15 +124,15 @@ def _metrics(c: Comparison, cap: int | None) -> str:
         return "#### Metrics\n\nNo metrics declared or found on either side."
     declared = [r for r in c.metrics if _is_declared(r)]
     if not declared:
-        changed = sum(1 for r in c.metrics if r.verdict != "unchanged" and not _is_context(r))
+        changed = sum(1 for r in c.metrics if r.verdict != "unchanged" and not is_context(r))
         found = f"{changed} undeclared metric{'s' * (changed != 1)} changed: see below"
         return f"#### Metrics\n\nmlci.yaml declares no metrics; {found}."
     rows, more = capped(declared, cap)
-    baselines = _baselines(c)
+    found_baselines = baselines(c)
     notes, refs = numbered_notes(rows)
     header = ["Metric", cell(c.base.label), escape.text(PR_LABEL), "Change", ""]
     aligns = list(METRIC_ALIGNS)
-    if baselines:
+    if found_baselines:
         header.append("Trivial baseline")
         aligns.append("--:")
     lines = ["#### Metrics", "", *_positive_class(c), md_row(header), md_rule(aligns)]
@@ -167,8 +144,8 @@ def _metrics(c: Comparison, cap: int | None) -> str:
             escape.text(change_text(row)),
             arrow(row) + "".join(f" [{n}]" for n in ref),
         ]
-        if baselines:
-            baseline = baselines.get((row.file, row.key))
+        if found_baselines:
+            baseline = found_baselines.get((row.file, row.key))
             value = baseline.new if baseline is not None else None
             cells.append(cell(as_text(value)) if value is not None else "")
         lines.append(md_row(cells))
@@ -181,23 +158,15 @@ def _metrics(c: Comparison, cap: int | None) -> str:
 
 
 def _positive_class(c: Comparison) -> list[str]:
-    """The class precision, recall and f1 are about, as the evaluation recorded it."""
-    labels = {
-        as_text(r.new)
-        for r in c.metrics
-        if r.key == POSITIVE_CLASS_KEY and r.new is not None and r.new_missing is None
-    }
-    if len(labels) != 1:
+    label = positive_class(c)
+    if label is None:
         return []
-    (label,) = labels
-    return [
-        f"Positive class: {escape.code(short(label))} (precision, recall and f1 are about it)",
-        "",
-    ]
+    about = "(precision, recall and f1 are about it)"
+    return [f"Positive class: {escape.code(short(label))} {about}", ""]
 
 
 def _other_metrics(c: Comparison, cap: int | None) -> str:
-    rows = [r for r in c.metrics if not _is_declared(r) and not _is_context(r)]
+    rows = [r for r in c.metrics if not _is_declared(r) and not is_context(r)]
     rows = [r for r in rows if r.verdict != "unchanged"]
     if not rows:
         return ""
@@ -280,7 +249,7 @@ def _stages(c: Comparison, cap: int | None) -> str:
 
 def _quiet_metrics(c: Comparison, cap: int | None) -> str:
     rows = [r for r in c.metrics if not _is_declared(r) and r.verdict == "unchanged"]
-    rows = [r for r in rows if not _is_context(r)]
+    rows = [r for r in rows if not is_context(r)]
     if not rows:
         return ""
     cells = [(cell(metric_name(r)), cell(as_text(r.new))) for r in rows]
