@@ -26,6 +26,8 @@ from mlci.spec.source import KeyPath, SourceMap, read_yaml_file
 YAML_SUFFIXES = (".yaml", ".yml")
 ESTIMATOR_KEY = "estimator"
 HYPERPARAMETERS_KEY = "hyperparameters"
+EVALUATE_KEY = "evaluate"
+POSITIVE_CLASS_KEY = "positive_class"
 
 
 def params_problems(spec: Spec, root: Path) -> list[SpecProblem]:
@@ -44,7 +46,24 @@ def params_problems(spec: Spec, root: Path) -> list[SpecProblem]:
             continue
         problems.extend(_missing_keys(data, source, readers))
         problems.extend(_estimators(data, source, root))
+        problems.extend(_positive_class(data, source, spec))
     return problems
+
+
+def _positive_class(data: Any, source: SourceMap, spec: Spec) -> Iterator[SpecProblem]:
+    """The scaffold's evaluate stage reads the positive class from params.yaml; mlci.yaml
+    names it too (the report and the rules speak of it): the two must agree."""
+    declared = spec.problem.positive_class
+    section = data.get(EVALUATE_KEY) if isinstance(data, Mapping) else None
+    if declared is None or not isinstance(section, Mapping):
+        return
+    given = section.get(POSITIVE_CLASS_KEY)
+    if given is not None and str(given) != str(declared):
+        yield source.problem(
+            (EVALUATE_KEY, POSITIVE_CLASS_KEY),
+            f"the evaluation scores the positive class {given!r}, but mlci.yaml's "
+            f"problem.positive_class is {declared!r}; make them the same",
+        )
 
 
 def _tracked(spec: Spec) -> dict[str, dict[str, list[str]]]:

@@ -127,3 +127,18 @@ def test_hyperparameters_kept_per_estimator_are_each_checked(
     )
     (problem,) = validate(project, unlisted, capsys)
     assert problem.startswith("params.yaml:4:14: train.estimator: sklearn.svm has no 'SVX'")
+
+
+def test_the_positive_class_of_params_yaml_must_be_mlci_yaml_s(
+    project: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = (project.root / "mlci.yaml").read_text()
+    named = spec.replace("  target: label\n", "  target: label\n  positive_class: churned\n", 1)
+    assert named != spec
+    project.write({"mlci.yaml": named})
+    params = "prepare:\n  seed: 1\ntrain:\n  lr: 0.1\nevaluate:\n  positive_class: {}\n"
+    assert validate(project, params.format("churned"), capsys) == []
+    assert validate(project, params.format("retained"), capsys) == [
+        "params.yaml:6:19: evaluate.positive_class: the evaluation scores the positive class "
+        "'retained', but mlci.yaml's problem.positive_class is 'churned'; make them the same"
+    ]
