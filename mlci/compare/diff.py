@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from mlci.compare.pipeline_changes import (
     OutputChange,
@@ -37,6 +37,9 @@ from mlci.compare.pipeline_changes import (
 from mlci.dvc.metrics_file import Value, is_number
 from mlci.revision.snapshot import MetricsRead, Snapshot
 from mlci.spec.paths import normalise
+
+if TYPE_CHECKING:  # the scorer needs numpy: loaded only when rows are compared
+    from mlci.compare.same_rows import SameRows
 
 Verdict = Literal[
     "improved",
@@ -161,6 +164,8 @@ class Comparison:
     stages: tuple[StageChange, ...]
     notes: tuple[str, ...]
     """Things worth knowing that belong to no row: a stale dvc.lock, unread templates."""
+    same_rows: SameRows | None = None
+    """The two sides on the same rows, with intervals; None without `evaluation:`."""
 
 
 def compare(base: Snapshot, target: Snapshot, spec: SpecLike | None = None) -> Comparison:

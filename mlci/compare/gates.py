@@ -23,6 +23,8 @@ warn, fail) and a one-line reason. What each part of a rule means:
                         reason that starts "no baseline" and gives the diff's own words.
                         `min` and `max` are checked all the same; a rule without regression
                         limits needs no base and ignores this
+    judged_on, non_inferiority, require
+                        judged on the comparison on the same rows: mlci.compare.interval_rules
     severity: warn      a failure is reported as a warning and does not fail the gate
     check: reproduced   the committed dvc.lock and metrics are what CI reproduced: see
                         `check_reproduced`
@@ -39,11 +41,19 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from mlci.compare.diff import UNREAD, MetricRow
+from mlci.compare.interval_rules import (
+    Part,
+    compares,
+    interval_parts,
+    not_comparable,
+    on_same_rows,
+)
 from mlci.compare.reproduced import ReproducedCheck
 from mlci.dvc.metrics_file import Value, as_text, is_number
 
 if TYPE_CHECKING:  # the spec's models need pydantic; the gate logic needs only their fields
     from mlci.compare.diff import Comparison
+    from mlci.compare.same_rows import SameRows
     from mlci.spec.model import GateRule
 
 Status = Literal["pass", "warn", "fail"]
@@ -106,19 +116,22 @@ def evaluate(
     reproduced: ReproducedCheck | None,
     *,
     gate: str = "merge",
+    not_comparable: Status = "warn",
 ) -> GateReport:
-    """Every rule judged on `comparison`; `reproduced` answers `check: reproduced` rules."""
+    """Every rule judged on `comparison`; `reproduced` answers `check: reproduced` rules;
+    `not_comparable` is what a comparing limit does when the rows differ beyond repair."""
     rows = {row.name: row for row in comparison.metrics if row.name is not None}
-    base = comparison.base.label
+    context = _Context(comparison.base.label, comparison.same_rows, not_comparable)
     results = tuple(
         _apply_severity(
             rule,
             _check_rule(rule, reproduced)
             if rule.metric is None
-            else _metric_rule(rule, rule.metric, rows.get(rule.metric), base),
+            else _metric_rule(rule, rule.metric, rows.get(rule.metric), context),
         )
         for rule in rules
     )
+    base = comparison.base.label
     return GateReport(
         gate,
         base,
@@ -156,28 +169,27 @@ def _apply_severity(rule: GateRule, result: RuleResult) -> RuleResult:
 
 
 @dataclass(frozen=True)
-class _Part:
-    """One limit of a rule, judged: its bound on the value, verdict and reason."""
+class _Context:
+    base: str
+    """The base's label."""
+    same_rows: SameRows | None
+    not_comparable: Status
 
-    threshold: str
-    verdict: Status
-    reason: str
 
-
-def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, base: str) -> RuleResult:
+def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, context: _Context) -> RuleResult:
     if row is None or row.new_missing is not None:
         return _absent(rule, name, row)
     value = _real(row.new)
     if isinstance(row.new, float) and not math.isfinite(row.new):
-        parts: list[_Part] = [
-            _Part("a finite number", "fail", f"{name} is {as_text(row.new)}, not a finite number")
+        parts: list[Part] = [
+            Part("a finite number", "fail", f"{name} is {as_text(row.new)}, not a finite number")
         ]
     elif not _limits(rule):
         parts = []  # a rule of presence alone
     elif value is None:
-        parts = [_Part("a number", "fail", f"{name} is {as_text(row.new)}, not a number")]
+        parts = [Part("a number", "fail", f"{name} is {as_text(row.new)}, not a number")]
     else:
-        parts = [*_bounds(rule, name, value), *_regressions(rule, name, row, base)]
+        parts = [*_bounds(rule, name, value), *_comparing(rule, name, row, context)]
     verdict = worst(part.verdict for part in parts)
     return RuleResult(
         rule=describe(rule),
@@ -193,7 +205,7 @@ def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, base: str) ->
     )
 
 
-def _summary(name: str, row: MetricRow, parts: Sequence[_Part], verdict: Status) -> str:
+def _summary(name: str, row: MetricRow, parts: Sequence[Part], verdict: Status) -> str:
     if verdict != "pass":
         return "; ".join(part.reason for part in parts if part.verdict == verdict)
     if not parts:
@@ -227,18 +239,37 @@ def _absent(rule: GateRule, name: str, row: MetricRow | None) -> RuleResult:
     )
 
 
-def _bounds(rule: GateRule, name: str, value: float) -> Iterator[_Part]:
+def _bounds(rule: GateRule, name: str, value: float) -> Iterator[Part]:
     if rule.min is not None:
         ok = value >= rule.min or _close(value, rule.min)
         reason = "" if ok else f"{name} {as_text(value)} is below the minimum {as_text(rule.min)}"
-        yield _Part(f">= {as_text(rule.min)}", "pass" if ok else "fail", reason)
+        yield Part(f">= {as_text(rule.min)}", "pass" if ok else "fail", reason)
     if rule.max is not None:
         ok = value <= rule.max or _close(value, rule.max)
         reason = "" if ok else f"{name} {as_text(value)} is above the maximum {as_text(rule.max)}"
-        yield _Part(f"<= {as_text(rule.max)}", "pass" if ok else "fail", reason)
+        yield Part(f"<= {as_text(rule.max)}", "pass" if ok else "fail", reason)
 
 
-def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[_Part]:
+def _comparing(rule: GateRule, name: str, row: MetricRow, context: _Context) -> list[Part]:
+    """The limits that compare the change with the base: on the same rows when possible."""
+    if not compares(rule):
+        return []
+    if row.old_missing is not None:
+        return [_no_baseline(rule, row, context.base)]
+    apart = not_comparable(context.same_rows, context.not_comparable, context.base)
+    if apart is not None:
+        return [apart]
+    judged = on_same_rows(row, context.same_rows)
+    point = _regressions(rule, name, judged, context.base) if rule.judged_on == "point" else []
+    if judged is not row:
+        point = [
+            replace(part, threshold=f"{part.threshold} on the rows both held out") for part in point
+        ]
+    policy, same_rows = context.not_comparable, context.same_rows
+    return [*point, *interval_parts(rule, name, judged, same_rows, policy, context.base)]
+
+
+def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[Part]:
     if rule.max_regression is None and rule.max_regression_pct is None:
         return []
     if row.old_missing is not None:
@@ -248,7 +279,7 @@ def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[_
             f"{name} cannot be compared with {base}: {as_text(row.old)} -> {as_text(row.new)} "
             "is not a change in numbers"
         )
-        return [_Part(f"comparable with {base}", "fail", reason)]
+        return [Part(f"comparable with {base}", "fail", reason)]
     worse = _worse_by(row)
     parts = []
     if rule.max_regression is not None:
@@ -258,10 +289,10 @@ def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[_
     return parts
 
 
-def _no_baseline(rule: GateRule, row: MetricRow, base: str) -> _Part:
+def _no_baseline(rule: GateRule, row: MetricRow, base: str) -> Part:
     note = row.missing_note("old")
     why = note if note.startswith("no baseline") else f"no baseline: {note}"
-    return _Part(
+    return Part(
         f"no baseline at {base} (no_baseline: {rule.no_baseline})",
         rule.no_baseline,
         f"{why}; no_baseline: {rule.no_baseline}",
@@ -276,7 +307,7 @@ def _worse_by(row: MetricRow) -> float:
     return -row.change if row.direction == "higher" else row.change
 
 
-def _absolute(limit: float, name: str, row: MetricRow, worse: float, base: str) -> _Part:
+def _absolute(limit: float, name: str, row: MetricRow, worse: float, base: str) -> Part:
     old = row.old
     assert isinstance(old, (int, float))
     sign = "-" if row.direction == "higher" else "+"
@@ -284,15 +315,15 @@ def _absolute(limit: float, name: str, row: MetricRow, worse: float, base: str) 
     bound = old - limit if row.direction == "higher" else old + limit
     threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(limit)})"
     if worse <= limit or _close(worse, limit):
-        return _Part(threshold, "pass", "")
+        return Part(threshold, "pass", "")
     reason = (
         f"{name} {as_text(row.new)} is {as_text(worse)} worse than {base}'s {as_text(old)} "
         f"(at most {as_text(limit)} allowed)"
     )
-    return _Part(threshold, "fail", reason)
+    return Part(threshold, "fail", reason)
 
 
-def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) -> _Part:
+def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) -> Part:
     old = row.old
     assert isinstance(old, (int, float))
     relation = ">=" if row.direction == "higher" else "<="
@@ -300,23 +331,23 @@ def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) ->
         # A percentage of 0 is 0: the only change allowed is none (or for the better).
         threshold = f"{relation} 0 ({base} 0: no regression in percent of 0)"
         if worse <= 0:
-            return _Part(threshold, "pass", "")
+            return Part(threshold, "pass", "")
         reason = (
             f"{name} {as_text(row.new)} is worse than {base}'s 0, an infinitely large "
             "regression in percent (use max_regression for a metric that can be 0)"
         )
-        return _Part(threshold, "fail", reason)
+        return Part(threshold, "fail", reason)
     allowed = abs(old) * pct / 100
     bound = old - allowed if row.direction == "higher" else old + allowed
     sign = "-" if row.direction == "higher" else "+"
     threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(pct)}%)"
     if worse <= allowed or _close(worse, allowed):
-        return _Part(threshold, "pass", "")
+        return Part(threshold, "pass", "")
     reason = (
         f"{name} {as_text(row.new)} is {as_text(worse / abs(old) * 100)}% worse than {base}'s "
         f"{as_text(old)} (at most {as_text(pct)}% allowed)"
     )
-    return _Part(threshold, "fail", reason)
+    return Part(threshold, "fail", reason)
 
 
 def _real(value: Value | None) -> float | None:

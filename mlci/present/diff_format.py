@@ -91,6 +91,10 @@ def render_table(comparison: Comparison, *, colour: bool = False) -> str:
     if comparison.baseline.state != "ok":
         lines.append(paint(_WARN, comparison.baseline.message))
     lines += ["", *_metrics_table(comparison, paint)]
+    if comparison.same_rows is not None:
+        from mlci.present.same_rows_text import text_lines
+
+        lines += ["", *text_lines(comparison.same_rows)]
     lines += _section("Params", [(c.file, c.key, param_text(c)) for c in comparison.params])
     outputs = [(c.path, c.change, output_text(c), output_owner(c)) for c in comparison.outputs]
     lines += _section("Data and outputs (DVC-tracked)", outputs)
@@ -229,7 +233,16 @@ def to_json_data(comparison: Comparison) -> dict[str, Any]:
         ],
         "stages": [picked(c, ("stage", "change", "reasons")) for c in comparison.stages],
         "notes": list(comparison.notes),
+        "same_rows": _json_same_rows(comparison),
     }
+
+
+def _json_same_rows(comparison: Comparison) -> dict[str, Any] | None:
+    if comparison.same_rows is None:
+        return None
+    from mlci.present.same_rows_text import to_json
+
+    return to_json(comparison.same_rows)
 
 
 def render_json(comparison: Comparison) -> str:

@@ -18,6 +18,7 @@ from mlci.present.charts import Confusion, Curve, Plots, Trend, TrendPoint
 from mlci.present.json_out import dataclass_data, json_text
 from mlci.present.mermaid import Series
 from mlci.present.report_model import GateResult, Report, ReportVerdict
+from mlci.present.same_rows_text import from_json as same_rows_from_json
 from mlci.revision.snapshot import MetricsRead, OutputInfo
 
 JSON_VERSION = 1
@@ -111,6 +112,7 @@ def _comparison(data: dict[str, Any]) -> Comparison:
         ),
         stages=tuple(_make(StageChange, s) for s in data["stages"]),
         notes=tuple(data["notes"]),
+        same_rows=same_rows_from_json(data.get("same_rows")),
     )
 
 

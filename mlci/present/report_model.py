@@ -125,7 +125,7 @@ def build_report(
 
 
 def decide(comparison: Comparison, gates: Sequence[GateResult] | None) -> ReportVerdict:
-    moved = _movement(comparison.metrics)
+    moved = _movement(comparison)
     if gates is None:
         return ReportVerdict("no-rules", f"no merge rules were evaluated; {moved}")
     if not gates:
@@ -157,18 +157,31 @@ def _reasons(gates: Sequence[GateResult]) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more else "")
 
 
-def _movement(rows: Sequence[MetricRow]) -> str:
-    """Which declared metrics got better or worse, in words."""
-    declared = [row for row in rows if row.name is not None]
+def _movement(comparison: Comparison) -> str:
+    """Which declared metrics got better or worse, in words: by their intervals on the same
+    rows where there are some, else by their values."""
+    declared = [row for row in comparison.metrics if row.name is not None]
+    paired = comparison.same_rows.paired if comparison.same_rows else None
+    intervals = paired.metrics if paired is not None else {}
+    words = {"worse": "regressed", "better": "improved", "within noise": "unchanged"}
+
+    def verdict_of(row: MetricRow) -> str:
+        interval = intervals.get(row.name or "")
+        return words[interval.verdict] if interval is not None else row.verdict
+
     parts = [
         f"{_names(moved)} {verdict}"
         for verdict in ("regressed", "improved")
-        if (moved := [short(metric_name(r)) for r in declared if r.verdict == verdict])
+        if (moved := [short(metric_name(r)) for r in declared if verdict_of(r) == verdict])
     ]
+    if parts and intervals:
+        return ", ".join(parts) + " beyond noise."
     if parts:
         return ", ".join(parts) + "."
     if not declared:
         return "mlci.yaml declares no metrics."
+    if intervals:
+        return "no declared metric moved beyond noise."
     return "no declared metric moved beyond its tolerance."
 
 

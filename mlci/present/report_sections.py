@@ -39,6 +39,15 @@ from mlci.present.mermaid import fence, legend
 from mlci.present.metric_context import baselines, is_context, positive_class
 from mlci.present.report_fit import Block
 from mlci.present.report_model import PR_LABEL, GateResult, Report, ReportVerdict
+from mlci.present.same_rows_text import (
+    MARKS,
+    averaging_line,
+    detectable_line,
+    interval_text,
+    p_text,
+    rows_line,
+    skipped_lines,
+)
 from mlci.present.tables import (
     capped,
     cell,
@@ -130,20 +139,29 @@ def _metrics(c: Comparison, cap: int | None) -> str:
     rows, more = capped(declared, cap)
     found_baselines = baselines(c)
     notes, refs = numbered_notes(rows)
+    intervals = c.same_rows.paired.metrics if c.same_rows and c.same_rows.paired else {}
     header = ["Metric", cell(c.base.label), escape.text(PR_LABEL), "Change", ""]
     aligns = list(METRIC_ALIGNS)
+    if intervals:
+        header[3:3] = ["Change on the same rows [interval]"]
+        aligns[3:3] = ["--:"]
     if found_baselines:
         header.append("Trivial baseline")
         aligns.append("--:")
-    lines = ["#### Metrics", "", *_positive_class(c), md_row(header), md_rule(aligns)]
+    lines = ["#### Metrics", "", *_same_rows(c), *_positive_class(c), md_row(header)]
+    lines.append(md_rule(aligns))
     for row, ref in zip(rows, refs, strict=True):
+        interval = intervals.get(row.name or "")
         cells = [
             cell(metric_name(row)),
             cell(value_cell(row.old, row.old_missing)),
             cell(value_cell(row.new, row.new_missing)),
             escape.text(change_text(row)),
-            arrow(row) + "".join(f" [{n}]" for n in ref),
+            (MARKS[interval.verdict] if interval else arrow(row)) + "".join(f" [{n}]" for n in ref),
         ]
+        if intervals:
+            shown = f"{interval_text(interval)}, {p_text(interval)}" if interval else ""
+            cells[3:3] = [escape.text(shown)]
         if found_baselines:
             baseline = found_baselines.get((row.file, row.key))
             value = baseline.new if baseline is not None else None
@@ -153,8 +171,31 @@ def _metrics(c: Comparison, cap: int | None) -> str:
         "",
         *more,
         *(f"{n}. {escape.text(short(note, MAX_NOTE))}" for n, note in enumerate(notes, 1)),
+        *_interval_notes(c),
     ]
     return "\n".join(lines).rstrip()
+
+
+def _same_rows(c: Comparison) -> list[str]:
+    """Said before the numbers: on which rows they compare, and a warning when not the same."""
+    if c.same_rows is None:
+        return []
+    line = escape.text(short(rows_line(c.same_rows), MAX_NOTE))
+    if c.same_rows.state == "same":
+        return [line, ""]
+    return [f"> [!WARNING]\n> {line}", ""]
+
+
+def _interval_notes(c: Comparison) -> list[str]:
+    if c.same_rows is None:
+        return []
+    said = [
+        *c.same_rows.notes,
+        detectable_line(c.same_rows),
+        averaging_line(c.same_rows),
+        *skipped_lines(c.same_rows),
+    ]
+    return [f"- {escape.text(short(line, MAX_NOTE))}" for line in said if line]
 
 
 def _positive_class(c: Comparison) -> list[str]:

@@ -35,7 +35,7 @@ from mlci.dvc.objects import Store
 from mlci.gitbatch import GitObjects
 from mlci.revision.contents import ContentReader
 from mlci.revision.documents import DocumentReader
-from mlci.revision.file_reader import FileReader
+from mlci.revision.file_reader import FileReader, Refused
 from mlci.revision.memory import BLOB_CACHE_BYTES, PARSED_CACHE_BYTES, Memory
 from mlci.revision.metrics import MetricsReader
 from mlci.revision.model import (
@@ -108,6 +108,20 @@ class RevisionReader:
         """A file's bytes at `rev` (None: the workspace), or None when it is not there or
         is refused (a link out of the tree, a FIFO, a file over the size cap)."""
         return self._files.read_file(rev, path)
+
+    def output_content(self, rev: Revision, path: str) -> bytes | str:
+        """The bytes of the file at `path` wherever DVC would find them (the workspace or
+        git, else for a DVC output the cache or a local remote); or, as text, why not."""
+        found = next(self._contents.contents(rev, path), None)
+        if found is None:
+            return f"{path} is not at {where(rev)}"
+        if isinstance(found, MetricsRead):
+            return found.message or f"{path} is not at {where(rev)}"
+        if isinstance(found.content, Refused):
+            return f"{path} {found.content.reason}"
+        if found.path != path:
+            return f"{path} is a folder at {where(rev)}, not a file"
+        return found.content
 
     def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> int:
         """Read ahead what reading `paths` at each commit of `revs` will need; returns what

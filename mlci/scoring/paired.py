@@ -139,10 +139,7 @@ def compare_paired(
     if rows < 2:
         reason = f"{rows} row{'s' * (rows != 1)} in common: too few to compare"
         return PairedComparison(rows, settings, {}, {r.name: reason for r in requests})
-    if task == "regression":
-        engine: _Engine = _Regression(base, change, base_at, change_at)
-    else:
-        engine = _Classification(base, change, base_at, change_at, positive)
+    engine = _engine(base, change, base_at, change_at, task, positive)
     rng = np.random.default_rng(settings.seed)
     wanted = []
     for request in requests:
@@ -175,6 +172,35 @@ def compare_paired(
             averaging=engine.averaging(request.scorer),
         )
     return PairedComparison(rows, settings, results, skipped)
+
+
+def score(
+    predictions: Predictions,
+    requests: Sequence[Request],
+    *,
+    task: str,
+    positive: str | None = None,
+) -> dict[str, float]:
+    """Each request's value on all of one evaluation's rows (requests it cannot score are
+    left out): what the evaluation's own metrics file should say."""
+    everything = np.arange(len(predictions))
+    engine = _engine(predictions, predictions, everything, everything, task, positive)
+    wanted = [r for r in requests if engine.refuses(r.scorer) is None]
+    draws = engine.resample([r.scorer for r in wanted], 0, np.random.default_rng(0))
+    return {r.name: draws[r.scorer][1] for r in wanted}
+
+
+def _engine(
+    base: Predictions,
+    change: Predictions,
+    base_at: np.ndarray,
+    change_at: np.ndarray,
+    task: str,
+    positive: str | None,
+) -> _Engine:
+    if task == "regression":
+        return _Regression(base, change, base_at, change_at)
+    return _Classification(base, change, base_at, change_at, positive)
 
 
 # Per scorer: (base's value, change's value, [base, change] per resample).

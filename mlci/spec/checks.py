@@ -88,6 +88,7 @@ class SpecChecker:
         self.check_deps(writers)
         self.check_params_files()
         self.check_metrics(writers)
+        self.check_evaluation(writers)
         self.check_gates()
         self.check_cycles()
         ci = CiChecker(self.spec, self.source, self.report)
@@ -249,6 +250,49 @@ class SpecChecker:
                         f"unknown metric {rule.metric!r}"
                         + did_you_mean(rule.metric, self.spec.metrics),
                     )
+                    continue
+                self.check_interval_rule(kind, index)
+
+    def check_interval_rule(self, kind: str, index: int) -> None:
+        """A rule judged on an interval needs per-row predictions, and a scorer for its
+        metric that computes the interval from them."""
+        rule = getattr(self.spec.gates, kind)[index]
+        asks = [
+            key
+            for key, value in (
+                ("judged_on", rule.judged_on == "interval"),
+                ("non_inferiority", rule.non_inferiority is not None),
+                ("require", rule.require is not None),
+            )
+            if value
+        ]
+        if not asks or rule.metric is None:
+            return
+        where = ("gates", kind, index, asks[0])
+        if self.spec.evaluation is None:
+            self.report(
+                where,
+                f"`{asks[0]}` judges the metric's confidence interval, which comes from per-row "
+                "predictions: add `evaluation: {predictions: <file the evaluation writes>}`",
+            )
+        elif self.spec.scorer_of(rule.metric) is None:
+            self.report(
+                where,
+                f"mlci cannot score {rule.metric!r} from per-row predictions: set "
+                f"`metrics.{rule.metric}.scorer` to the metric it is (accuracy, f1, rmse, ...)",
+            )
+
+    def check_evaluation(self, writers: PathIndex[Writer]) -> None:
+        evaluation = self.spec.evaluation
+        if evaluation is None:
+            return
+        path = normalise(".", evaluation.predictions)
+        if path is None or not any(w.path == path for w in writers.overlapping(path)):
+            self.report(
+                ("evaluation", "predictions"),
+                f"{evaluation.predictions!r} is not written by any stage: list it under the "
+                "`outs:` of the stage that evaluates the model",
+            )
 
     def check_cycles(self) -> None:
         outputs: PathIndex[str] = PathIndex()

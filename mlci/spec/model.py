@@ -9,7 +9,7 @@ shapes the file may take, so editors accept exactly what the loader accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BeforeValidator,
@@ -56,6 +56,7 @@ __all__ = [
     "Cache",
     "DataSource",
     "DvcImport",
+    "Evaluation",
     "GateRule",
     "Gates",
     "KeyOverride",
@@ -70,6 +71,7 @@ __all__ = [
     "PlotsOutput",
     "Problem",
     "Remote",
+    "Scorer",
     "SecurityRule",
     "Spec",
     "Stage",
@@ -200,6 +202,23 @@ class Stage(Model):
     """Free-form notes kept in the stage's `meta:` in dvc.yaml."""
 
 
+# The metrics mlci.scoring computes from per-row predictions.
+Scorer = Literal[
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "average_precision",
+    "log_loss",
+    "rmse",
+    "mse",
+    "mae",
+    "r2",
+]
+
+
 class Metric(Model):
     """A metric that decides whether a change made the model better or worse."""
 
@@ -214,6 +233,22 @@ class Metric(Model):
     tolerance: float = Field(default=0.0, ge=0)
     """Changes smaller than this count as unchanged."""
     description: str = ""
+    scorer: Scorer | None = None
+    """How mlci scores it from per-row predictions, for its interval; by default the
+    metric's name (or key), when that is one of the scorers."""
+
+
+class Evaluation(Model):
+    """Per-row predictions, so that a change and its base are compared on the same rows."""
+
+    predictions: NotAnOption
+    """The CSV the evaluation writes: row_id, actual, predicted (and proba:<class> columns)."""
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    """The confidence of each interval."""
+    resamples: int = Field(default=1000, ge=100, le=100_000)
+    """Bootstrap resamples of the rows."""
+    seed: int = Field(default=0, ge=0)
+    """The resamples' seed: the same predictions always give the same intervals."""
 
 
 class GateRule(Model):
@@ -237,12 +272,27 @@ class GateRule(Model):
     """What to do when the base has no value to compare with."""
     severity: Literal["fail", "warn"] = "fail"
     """`warn` reports a broken rule without failing the check."""
+    judged_on: Literal["point", "interval"] = "point"
+    """`interval`: the regression limits fail only when the interval's best bound is beyond
+    them, that is when the regression is more than noise (needs `evaluation:`)."""
+    non_inferiority: float | None = Field(default=None, ge=0)
+    """The interval's worst bound may be at most this much worse than the base: the change
+    is shown to be no worse than that (needs `evaluation:`)."""
+    require: Literal["significant_improvement"] | None = None
+    """`significant_improvement`: the whole interval must be better than the base."""
 
     @model_validator(mode="after")
     def _metric_or_check(self) -> GateRule:
         if (self.metric is None) == (self.check is None):
             raise ValueError("a rule names either `metric:` or `check:`, exactly one of them")
-        thresholds = (self.min, self.max, self.max_regression, self.max_regression_pct)
+        thresholds = (
+            self.min,
+            self.max,
+            self.max_regression,
+            self.max_regression_pct,
+            self.non_inferiority,
+            self.require,
+        )
         if self.check is not None and any(t is not None for t in thresholds):
             raise ValueError("`check:` rules take no thresholds; put them in a `metric:` rule")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -255,6 +305,9 @@ class Gates(Model):
 
     merge: tuple[GateRule, ...] = ()
     deploy: tuple[GateRule, ...] = ()
+    not_comparable: Literal["pass", "warn", "fail"] = "warn"
+    """What a metric rule does when the two sides were evaluated on different rows and
+    mlci could not compare them on the same ones, or a rule needs an interval it lacks."""
 
 
 class Artifact(Model):
@@ -292,12 +345,26 @@ class Spec(Model):
     stages: Mapping[str, Stage]
     metrics: Mapping[str, Metric] = Field(default_factory=dict)
     pipeline: Pipeline = Pipeline()
+    evaluation: Evaluation | None = None
+    """Per-row predictions: comparisons on the same rows, with confidence intervals."""
     gates: Gates = Gates()
     ci: CI = CI()
     overrides: Overrides = Overrides()
 
     def metric_key(self, name: str) -> str:
         return self.metrics[name].key or name
+
+    def scorer_of(self, name: str) -> str | None:
+        """How mlci scores the metric `name` from per-row predictions: its `scorer:`, or
+        else its name or the last part of its key when that names a scorer."""
+        metric = self.metrics[name]
+        if metric.scorer is not None:
+            return metric.scorer
+        known = get_args(Scorer)
+        for candidate in (name, self.metric_key(name).rpartition(".")[2]):
+            if candidate in known:
+                return candidate
+        return None
 
     def data_ci_cannot_fetch(self) -> list[str]:
         """Data tracked by DVC in this repository, when CI has no remote to fetch it from.

@@ -54,8 +54,15 @@ def assess(
         if any(rule.check == "reproduced" for rule in rules):
             at = target[0] if target else None
             reproduced = read_reproduced(root, reader, spec, at, declared)
-    comparison = compare(old, new, spec)
-    report = evaluate(rules, comparison, reproduced, gate=gate)
+        comparison = compare(old, new, spec)
+        if spec.evaluation is not None:
+            from mlci.usecases.evaluation import with_same_rows
+
+            at = target[0] if target else None
+            comparison = with_same_rows(comparison, reader, spec, base[0], at)
+    report = evaluate(
+        rules, comparison, reproduced, gate=gate, not_comparable=spec.gates.not_comparable
+    )
     notes = (judging.note,) if judging.note else ()
     return comparison, replace(report, rules_source=judging.source, notes=notes)
 

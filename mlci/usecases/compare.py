@@ -28,4 +28,12 @@ def compare_revisions(
     with GitObjects(root) as objects:
         reader = RevisionReader(root, objects)
         old, new = snapshots(reader, old_side, new_side, declared)
-    return compare(old, new, spec)
+        comparison = compare(old, new, spec)
+        # Only the full spec has `evaluation:` (read_spec loads it when the file declares one).
+        if getattr(spec, "evaluation", None) is not None:
+            from mlci.spec.model import Spec
+            from mlci.usecases.evaluation import with_same_rows
+
+            assert isinstance(spec, Spec)
+            comparison = with_same_rows(comparison, reader, spec, old_side[0], new_side[0])
+    return comparison

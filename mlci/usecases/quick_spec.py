@@ -21,9 +21,11 @@ DEFAULT_MAIN = "main"
 # equal to the models.
 SPEC_KEYS = frozenset(
     {"version", "problem", "data", "params", "stages", "metrics", "pipeline", "gates", "ci"}
-    | {"overrides"}
+    | {"overrides", "evaluation"}
 )
-METRIC_KEYS = frozenset({"file", "key", "direction", "threshold", "tolerance", "description"})
+METRIC_KEYS = frozenset(
+    {"file", "key", "direction", "threshold", "tolerance", "description", "scorer"}
+)
 
 
 def read_spec(path: Path, *, explicit: bool) -> tuple[SpecLike | None, str]:
@@ -60,6 +62,8 @@ def _read_directly(path: Path) -> tuple[DeclaredMetrics, str] | None:
         return None
     if not isinstance(data, dict) or data.get("version") != 1 or not set(data) <= SPEC_KEYS:
         return None  # a misspelt section is the full loader's to name
+    if "evaluation" in data:
+        return None  # comparing on the same rows needs the whole spec
     metrics = _metrics(data.get("metrics", {}))
     ci = data.get("ci", {})
     main = ci.get("main_branch", DEFAULT_MAIN) if isinstance(ci, dict) else None

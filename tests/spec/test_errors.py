@@ -40,7 +40,9 @@ from tests.spec.conftest import LoadSpec, SpecProblems
 # 25   merge:
 # 26     - metric: accuracy
 # 27       min: 0.8
-TOP_KEYS = "ci, data, gates, metrics, overrides, params, pipeline, problem, stages, version"
+TOP_KEYS = (
+    "ci, data, evaluation, gates, metrics, overrides, params, pipeline, problem, stages, version"
+)
 NESTING = (
     f"nests deeper than mlci's cap of {MAX_DEPTH} levels (aliases and merges count); flatten it"
 )

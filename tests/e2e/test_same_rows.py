@@ -1,0 +1,114 @@
+"""A change compared with main on the same rows, with intervals: real git, DVC and training.
+
+The built-in example is scaffolded and reproduced on main; each change is then reproduced on
+a branch and judged by `mlci diff`, `mlci gate` and `mlci report`, as CI judges it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Workspace
+
+pytestmark = pytest.mark.slow
+
+
+def _ids(path: Path) -> list[str]:
+    with path.open(newline="") as handle:
+        return [row["row_id"] for row in csv.DictReader(handle)]
+
+
+def _commit(workspace: Workspace, root: Path, message: str) -> None:
+    workspace.run("git", "add", "-A", cwd=root)
+    assert workspace.run("git", "commit", "-qm", message, cwd=root).returncode == 0
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def demo(workspace: Workspace) -> Path:
+    assert workspace.mlci("init", "demo").code == 0
+    root = workspace.base / "demo"
+    run = workspace.mlci("run", cwd=root)
+    assert run.code == 0, run.err
+    _commit(workspace, root, "the example, reproduced")
+    workspace.run("git", "checkout", "-qb", "change", cwd=root)
+    return root
+
+
+def _reproduce(workspace: Workspace, root: Path) -> dict:
+    run = workspace.mlci("run", cwd=root)
+    assert run.code == 0, run.err
+    _commit(workspace, root, "the change, reproduced")
+    diff = workspace.mlci("diff", "main", "--format", "json", cwd=root)
+    assert diff.code == 0, diff.err
+    return json.loads(diff.out)
+
+
+def test_a_new_estimator_is_compared_on_the_same_rows(workspace: Workspace, demo: Path) -> None:
+    main_ids = _ids(demo / "predictions.csv")
+    _edit(
+        demo / "params.yaml",
+        "estimator: sklearn.linear_model.LogisticRegression",
+        "estimator: sklearn.ensemble.RandomForestClassifier",
+    )
+    same = _reproduce(workspace, demo)["same_rows"]
+    assert sorted(_ids(demo / "predictions.csv")) == sorted(main_ids)
+    assert same["state"] == "same"
+    assert same["rows"] == len(main_ids)
+    declared = {"accuracy", "f1", "roc_auc", "precision", "recall"}
+    assert set(same["metrics"]) == declared and not same["skipped"]
+    metrics = json.loads((demo / "metrics.json").read_text())
+    for name, interval in same["metrics"].items():
+        # The scorer reproduces the evaluation's own number, and the interval holds the change.
+        assert interval["target"] == pytest.approx(metrics[name], abs=1e-5)
+        assert interval["low"] <= interval["change"] <= interval["high"]
+        assert interval["verdict"] in ("better", "within noise", "worse")
+    assert same["metrics"]["accuracy"]["test"] == "McNemar's exact test"
+    assert same["metrics"]["f1"]["averaging"] == "positive class '0'"
+
+    gate = workspace.mlci("gate", "main", "--format", "json", cwd=demo)
+    results = {r["metric"]: r for r in json.loads(gate.out)["rules"] if r["metric"]}
+    for name in ("accuracy", "f1"):
+        # The scaffold's rules fail only a regression beyond the rows' noise.
+        interval = same["metrics"][name]
+        assert "best bound >= -0.02" in results[name]["threshold"]
+        expected = "fail" if interval["high"] < -0.02 else "pass"
+        assert results[name]["verdict"] == expected
+    report = workspace.mlci("report", "main", cwd=demo)
+    assert report.code == 0, report.err
+    assert f"both sides scored on the same {len(main_ids)} rows" in report.out
+    assert "Change on the same rows [interval]" in report.out
+    assert "Smallest difference these" in report.out
+
+
+def test_a_changed_split_is_compared_on_the_rows_both_held_out(
+    workspace: Workspace, demo: Path
+) -> None:
+    main_ids = set(_ids(demo / "predictions.csv"))
+    _edit(demo / "params.yaml", "test_size: 0.2", "test_size: 0.3")
+    compared = _reproduce(workspace, demo)
+    same = compared["same_rows"]
+    change_ids = set(_ids(demo / "predictions.csv"))
+    assert len(change_ids) > len(main_ids)
+    assert same["state"] == "common"
+    assert same["rows"] == len(main_ids & change_ids)
+    assert f"{len(main_ids)} and {len(change_ids)}" in same["message"]
+    accuracy = same["metrics"]["accuracy"]
+    whole = {row["name"]: row for row in compared["metrics"] if row["name"]}["accuracy"]
+    # On the rows both held out, not on each side's own test set.
+    assert (accuracy["base"], accuracy["target"]) != (whole["old"], whole["new"])
+
+    gate = workspace.mlci("gate", "main", "--format", "json", cwd=demo)
+    results = {r["metric"]: r for r in json.loads(gate.out)["rules"] if r["metric"]}
+    assert "best bound" in results["accuracy"]["threshold"]
+    report = workspace.mlci("report", "main", cwd=demo)
+    assert "> [!WARNING]\n> main" in report.out and "evaluated on different rows" in report.out
