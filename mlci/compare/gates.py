@@ -147,6 +147,12 @@ def describe(rule: GateRule) -> str:
     if rule.metric is None:
         return f"check: {rule.check}"
     parts = [f"{key} {as_text(value)}" for key, value in _limits(rule).items()]
+    if rule.judged_on == "interval":
+        parts.append("judged_on interval")
+    if rule.non_inferiority is not None:
+        parts.append(f"non_inferiority {as_text(rule.non_inferiority)}")
+    if rule.require is not None:
+        parts.append(f"require {rule.require}")
     if not rule.required:
         parts.append("required false")
     if rule.severity == "warn":
@@ -184,7 +190,7 @@ def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, context: _Con
         parts: list[Part] = [
             Part("a finite number", "fail", f"{name} is {as_text(row.new)}, not a finite number")
         ]
-    elif not _limits(rule):
+    elif not _limits(rule) and not compares(rule):
         parts = []  # a rule of presence alone
     elif value is None:
         parts = [Part("a number", "fail", f"{name} is {as_text(row.new)}, not a number")]
