@@ -361,6 +361,7 @@ def test_markdown_json_and_colour(repo: Repo, capsys: pytest.CaptureFixture[str]
         "outputs",
         "stages",
         "notes",
+        "same_rows",
     }
     assert set(report["metrics"][0]) == {
         "file",

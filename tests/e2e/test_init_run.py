@@ -469,4 +469,5 @@ def test_the_positive_class_is_checked_against_the_data(workspace: Workspace) ->
     assert "positive class: 'repaid' (as asked: 48 of 60 rows)" in chosen.out
     spec = yaml.safe_load((workspace.base / "c" / "mlci.yaml").read_text())
     assert spec["problem"]["positive_class"] == "repaid"
-    assert spec["gates"]["merge"][0] == {"metric": "f1", "max_regression": 0.02}  # imbalanced
+    imbalanced = {"metric": "f1", "max_regression": 0.02, "judged_on": "interval"}
+    assert spec["gates"]["merge"][0] == imbalanced
