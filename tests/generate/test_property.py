@@ -103,7 +103,8 @@ def ci_sections(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         ci["remote"] = {
             "name": draw(labels),
-            "url": draw(plain_text),
+            # A URL starting with "-" is refused (DVC would read it as an option).
+            "url": draw(plain_text.filter(lambda t: not t.startswith("-"))),
             "credentials": draw(
                 st.dictionaries(
                     st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True),
