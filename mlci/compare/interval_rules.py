@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Literal
 from mlci.compare.diff import MetricRow
 from mlci.dvc.metrics_file import as_text
 
+# The states of mlci.compare.same_rows whose values are on a subset of each side's rows; that
+# module needs numpy, which a gate without `evaluation:` never loads.
+SUBSET = ("rescored", "common")
+
 if TYPE_CHECKING:
     from mlci.compare.same_rows import SameRows
     from mlci.scoring.paired import MetricInterval
@@ -53,7 +57,7 @@ def compares(rule: GateRule) -> bool:
 def on_same_rows(row: MetricRow, same_rows: SameRows | None) -> MetricRow:
     """The row with both models' values on the rows both held out, when the evaluations'
     rows differ and the scorer has an interval for it; else the row itself."""
-    if same_rows is None or same_rows.state != "common" or same_rows.paired is None:
+    if same_rows is None or same_rows.state not in SUBSET or same_rows.paired is None:
         return row
     interval = same_rows.paired.metrics.get(row.name or "")
     if interval is None:

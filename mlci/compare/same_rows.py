@@ -4,9 +4,12 @@ The per-row predictions of both sides (mlci.scoring) are matched by row id:
 
     same            the same rows, with the same truth: every declared metric the scorer
                     knows gets its interval on them
-    common          different rows (a changed split, new data), of which enough are held
-                    out by both: the interval, and the regression limits of the gates, are
-                    judged on those rows alone
+    rescored        different rows (a changed split, new data): the base's model was
+                    scored on the change's rows (mlci.usecases.rescore), of which those it
+                    never trained on are compared
+    common          different rows, and no rescoring, of which enough are held out by both:
+                    the interval, and the regression limits of the gates, are judged on
+                    those rows alone
     not-comparable  different rows, too few of them common: the numbers are not comparable,
                     and metric rules do what `gates.not_comparable` says
     unknown         a side has no predictions (not declared, not produced, not readable):
@@ -23,10 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from mlci.compare.interval_rules import SUBSET
 from mlci.scoring.paired import PairedComparison, Request, Settings, compare_paired, score
 from mlci.scoring.predictions import Predictions
 
-RowsState = Literal["same", "common", "not-comparable", "unknown"]
+RowsState = Literal["same", "rescored", "common", "not-comparable", "unknown"]
 # Fewer common rows than this cannot carry an interval worth a merge decision.
 MIN_COMMON_ROWS = 30
 # A metrics file rounds its values; a scorer agreeing to this is the same metric.
@@ -43,7 +47,7 @@ class SameRows:
 
     @property
     def matched(self) -> bool:
-        return self.state in ("same", "common")
+        return self.state in ("same", *SUBSET)
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,11 @@ def same_rows(
     scoring: Scoring,
     *,
     base_label: str,
+    rescored: Predictions | str | None = None,
 ) -> SameRows:
     """Compare `base` and `change` (or, as text, why a side has no predictions) on the rows
-    both hold. `reported`: each metric's value in the change's metrics file."""
+    both hold. `reported`: each metric's value in the change's metrics file. `rescored`: the
+    base's model on the change's rows it never trained on, or why there is none."""
     if isinstance(change, str):
         return SameRows("unknown", f"no confidence intervals: this change: {change}")
     if isinstance(base, str):
@@ -74,27 +80,42 @@ def same_rows(
     base_ids, change_ids = set(base.row_ids), set(change.row_ids)
     common = len(base_ids & change_ids)
     truth = _truth_changes(base, change)
+    apart = f"{base_label} and this change were evaluated on different rows"
+    sizes = f"{len(base):,} and {len(change):,}"
+    notes = (truth,) if truth else ()
     if base_ids == change_ids and not truth:
         state: RowsState = "same"
         message = f"both sides scored on the same {common:,} rows"
+    elif isinstance(rescored, Predictions) and len(rescored) >= MIN_COMMON_ROWS:
+        state, base = "rescored", rescored
+        message = (
+            f"{apart} ({sizes}); {base_label}'s model was scored on this change's rows: "
+            f"compared on the {len(rescored):,} of them it never trained on"
+        )
     elif common >= MIN_COMMON_ROWS:
         state = "common"
-        message = (
-            f"{base_label} and this change were evaluated on different rows ({len(base):,} "
-            f"and {len(change):,}); compared on the {common:,} rows both held out"
-        )
+        message = f"{apart} ({sizes}); compared on the {common:,} rows both held out"
     else:
-        message = (
-            f"{base_label} and this change were evaluated on different rows ({len(base):,} "
-            f"and {len(change):,}, {common} in common): their metrics are not comparable"
-        )
-        return SameRows("not-comparable", message)
+        message = f"{apart} ({sizes}, {common} in common): their metrics are not comparable"
+        return SameRows("not-comparable", message, notes=(*notes, *_why_not(rescored, base_label)))
+    if state == "common":
+        notes = (*notes, *_why_not(rescored, base_label))
     paired = compare_paired(
         base, change, requests, scoring.settings, task=scoring.task, positive=scoring.positive
     )
     paired = replace(paired, skipped={**paired.skipped, **disagree})
-    notes = (truth,) if truth else ()
     return SameRows(state, message, paired, notes)
+
+
+def _why_not(rescored: Predictions | str | None, base_label: str) -> tuple[str, ...]:
+    if isinstance(rescored, str):
+        return (f"{base_label}'s model was not scored on this change's rows: {rescored}",)
+    if isinstance(rescored, Predictions):
+        return (
+            f"{base_label}'s model was scored on this change's rows, but only {len(rescored)} "
+            "of them are rows it never trained on",
+        )
+    return ()
 
 
 def _agreeing(

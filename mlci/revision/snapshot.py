@@ -52,6 +52,7 @@ from mlci.revision.model import (
 )
 from mlci.revision.outputs import OutputReader
 from mlci.revision.params import ParamsReader, flatten_params
+from mlci.revision.pipeline_parts import Out
 from mlci.revision.pipelines import PipelineReader
 from mlci.revision.stage_records import StageRecords
 
@@ -122,6 +123,10 @@ class RevisionReader:
         if found.path != path:
             return f"{path} is a folder at {where(rev)}, not a file"
         return found.content
+
+    def output_record(self, rev: Revision, path: str) -> Out | None:
+        """The dvc.lock or .dvc record of the output that is `path` (or holds it) at `rev`."""
+        return self._outputs.owner(rev, path)
 
     def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> int:
         """Read ahead what reading `paths` at each commit of `revs` will need; returns what

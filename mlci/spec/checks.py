@@ -286,13 +286,23 @@ class SpecChecker:
         evaluation = self.spec.evaluation
         if evaluation is None:
             return
-        path = normalise(".", evaluation.predictions)
-        if path is None or not any(w.path == path for w in writers.overlapping(path)):
-            self.report(
-                ("evaluation", "predictions"),
-                f"{evaluation.predictions!r} is not written by any stage: list it under the "
-                "`outs:` of the stage that evaluates the model",
+        named: list[tuple[KeyPath, str]] = [(("evaluation", "predictions"), evaluation.predictions)]
+        if evaluation.rescore is not None:
+            named += [
+                (("evaluation", "rescore", "model", index), model)
+                for index, model in enumerate(evaluation.rescore.model)
+            ]
+            named.append(
+                (("evaluation", "rescore", "training_data"), evaluation.rescore.training_data)
             )
+        for at, raw in named:
+            path = normalise(".", raw)
+            if path is None or not any(w.path == path for w in writers.overlapping(path)):
+                self.report(
+                    at,
+                    f"{raw!r} is not written by any stage: list it under the `outs:` of the "
+                    "stage that writes it",
+                )
 
     def check_cycles(self) -> None:
         outputs: PathIndex[str] = PathIndex()

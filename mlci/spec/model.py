@@ -71,6 +71,7 @@ __all__ = [
     "PlotsOutput",
     "Problem",
     "Remote",
+    "Rescore",
     "Scorer",
     "SecurityRule",
     "Spec",
@@ -238,6 +239,16 @@ class Metric(Model):
     metric's name (or key), when that is one of the scorers."""
 
 
+class Rescore(Model):
+    """How to score the base's model on the change's rows when the change moved them."""
+
+    model: Strings
+    """The file(s) that are the model: taken from the base (by dvc.lock, from the DVC cache),
+    everything else the evaluating stage reads from the change."""
+    training_data: NotAnOption
+    """A CSV with a row_id column: the rows the model learnt from, left out of the rescoring."""
+
+
 class Evaluation(Model):
     """Per-row predictions, so that a change and its base are compared on the same rows."""
 
@@ -249,6 +260,8 @@ class Evaluation(Model):
     """Bootstrap resamples of the rows."""
     seed: int = Field(default=0, ge=0)
     """The resamples' seed: the same predictions always give the same intervals."""
+    rescore: Rescore | None = None
+    """When the change evaluated other rows: rerun its evaluation with the base's model."""
 
 
 class GateRule(Model):

@@ -44,6 +44,7 @@ def assess(
     base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
     target = resolve(root, target_revision) if target_revision else None
     reproduced = None
+    own_spec = spec
     with GitObjects(root) as objects:
         judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))
         spec = judging.spec
@@ -59,7 +60,7 @@ def assess(
             from mlci.usecases.evaluation import with_same_rows
 
             at = target[0] if target else None
-            comparison = with_same_rows(comparison, reader, spec, base[0], at)
+            comparison = with_same_rows(comparison, reader, spec, base[0], at, change_spec=own_spec)
     report = evaluate(
         rules, comparison, reproduced, gate=gate, not_comparable=spec.gates.not_comparable
     )

@@ -35,5 +35,7 @@ def compare_revisions(
             from mlci.usecases.evaluation import with_same_rows
 
             assert isinstance(spec, Spec)
-            comparison = with_same_rows(comparison, reader, spec, old_side[0], new_side[0])
+            comparison = with_same_rows(
+                comparison, reader, spec, old_side[0], new_side[0], change_spec=spec
+            )
     return comparison

@@ -21,10 +21,14 @@ def with_same_rows(
     spec: Spec,
     base: Revision,
     target: Revision,
+    *,
+    change_spec: Spec | None = None,
 ) -> Comparison:
     """`comparison` with its `same_rows`, when the spec declares per-row predictions.
 
     `spec` is the judging spec (the base's): its metrics, directions and settings.
+    `change_spec`, the workspace's own, says how to rescore the base's model when the change
+    evaluated other rows; without it (or for a committed target) nothing is rescored.
     """
     evaluation = spec.evaluation
     if evaluation is None or spec.problem.task not in ("classification", "regression"):
@@ -43,14 +47,26 @@ def with_same_rows(
         for row in comparison.metrics
         if row.name is not None and is_number(row.new) and not isinstance(row.new, bool)
     }
+    old, new = _read(reader, base, path, task), _read(reader, target, path, task)
+    rescored = None
+    moved = isinstance(old, Predictions) and isinstance(new, Predictions) and _moved(old, new)
+    if moved and target is None and change_spec is not None:
+        from mlci.usecases.rescore import rescore
+
+        done = rescore(reader.root, reader, change_spec, base, task)
+        rescored = done if isinstance(done, str) else done.predictions
     found = same_rows(
-        _read(reader, base, path, task),
-        _read(reader, target, path, task),
-        reported,
-        scoring,
-        base_label=comparison.base.label,
+        old, new, reported, scoring, base_label=comparison.base.label, rescored=rescored
     )
     return replace(comparison, same_rows=found)
+
+
+def _moved(base: Predictions, change: Predictions) -> bool:
+    """Did the change evaluate other rows (or the same rows with another truth)?"""
+    if set(base.row_ids) != set(change.row_ids):
+        return True
+    truth = dict(zip(base.row_ids, base.actual, strict=True))
+    return any(truth[r] != a for r, a in zip(change.row_ids, change.actual, strict=True))
 
 
 def _requests(spec: Spec) -> list[Request]:

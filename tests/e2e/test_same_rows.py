@@ -7,7 +7,9 @@ a branch and judged by `mlci diff`, `mlci gate` and `mlci report`, as CI judges 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,18 +92,28 @@ def test_a_new_estimator_is_compared_on_the_same_rows(workspace: Workspace, demo
     assert "Smallest difference these" in report.out
 
 
-def test_a_changed_split_is_compared_on_the_rows_both_held_out(
+def test_a_changed_split_rescores_mains_model_on_rows_it_never_trained_on(
     workspace: Workspace, demo: Path
 ) -> None:
     main_ids = set(_ids(demo / "predictions.csv"))
+    main_predictions = (demo / "predictions.csv").read_text()
     _edit(demo / "params.yaml", "test_size: 0.2", "test_size: 0.3")
     compared = _reproduce(workspace, demo)
     same = compared["same_rows"]
     change_ids = set(_ids(demo / "predictions.csv"))
     assert len(change_ids) > len(main_ids)
-    assert same["state"] == "common"
-    assert same["rows"] == len(main_ids & change_ids)
+    assert same["state"] == "rescored"
     assert f"{len(main_ids)} and {len(change_ids)}" in same["message"]
+    # The raw data is the same: of the change's test rows, main never trained on exactly
+    # those in its own test set.
+    assert same["rows"] == len(main_ids & change_ids)
+    # The workspace was not touched: its predictions are the change's own.
+    assert set(_ids(demo / "predictions.csv")) == change_ids
+    assert (demo / "predictions.csv").read_text() != main_predictions
+    # main's model, rescored, predicts on those rows what main itself predicted there.
+    rows = [r for r in csv.DictReader(io.StringIO(main_predictions)) if r["row_id"] in change_ids]
+    right = sum(r["actual"] == r["predicted"] for r in rows) / len(rows)
+    assert same["metrics"]["accuracy"]["base"] == pytest.approx(right, abs=1e-12)
     accuracy = same["metrics"]["accuracy"]
     whole = {row["name"]: row for row in compared["metrics"] if row["name"]}["accuracy"]
     # On the rows both held out, not on each side's own test set.
@@ -112,3 +124,30 @@ def test_a_changed_split_is_compared_on_the_rows_both_held_out(
     assert "best bound" in results["accuracy"]["threshold"]
     report = workspace.mlci("report", "main", cwd=demo)
     assert "> [!WARNING]\n> main" in report.out and "evaluated on different rows" in report.out
+
+
+def test_without_mains_model_the_rows_both_held_out_are_compared(
+    workspace: Workspace, demo: Path
+) -> None:
+    _edit(demo / "params.yaml", "test_size: 0.2", "test_size: 0.3")
+    run = workspace.mlci("run", cwd=demo)
+    assert run.code == 0, run.err
+    _commit(workspace, demo, "the change, reproduced")
+    # Only the change's objects stay in the cache: main's model cannot be rescored.
+    keep = {
+        line.split()[-1]
+        for line in (demo / "dvc.lock").read_text().splitlines()
+        if line.strip().startswith("md5:")
+    }
+    objects = demo / ".dvc" / "cache" / "files" / "md5"
+    for found in objects.glob("*/*"):
+        if found.parent.name + found.name not in keep:
+            found.unlink()
+    shutil.rmtree(demo / ".dvc" / "tmp", ignore_errors=True)
+    diff = workspace.mlci("diff", "main", "--format", "json", cwd=demo)
+    same = json.loads(diff.out)["same_rows"]
+    assert same["state"] == "common"
+    assert any(
+        "was not scored on this change's rows" in n and "not in the DVC cache" in n
+        for n in same["notes"]
+    )
