@@ -48,8 +48,9 @@ from mlci.compare.interval_rules import (
     not_comparable,
     on_same_rows,
 )
+from mlci.compare.regression_limits import close, no_baseline, real, regressions
 from mlci.compare.reproduced import ReproducedCheck
-from mlci.dvc.metrics_file import Value, as_text, is_number
+from mlci.dvc.metrics_file import Value, as_text
 
 if TYPE_CHECKING:  # the spec's models need pydantic; the gate logic needs only their fields
     from mlci.compare.diff import Comparison
@@ -185,7 +186,7 @@ class _Context:
 def _metric_rule(rule: GateRule, name: str, row: MetricRow | None, context: _Context) -> RuleResult:
     if row is None or row.new_missing is not None:
         return _absent(rule, name, row)
-    value = _real(row.new)
+    value = real(row.new)
     if isinstance(row.new, float) and not math.isfinite(row.new):
         parts: list[Part] = [
             Part("a finite number", "fail", f"{name} is {as_text(row.new)}, not a finite number")
@@ -247,11 +248,11 @@ def _absent(rule: GateRule, name: str, row: MetricRow | None) -> RuleResult:
 
 def _bounds(rule: GateRule, name: str, value: float) -> Iterator[Part]:
     if rule.min is not None:
-        ok = value >= rule.min or _close(value, rule.min)
+        ok = value >= rule.min or close(value, rule.min)
         reason = "" if ok else f"{name} {as_text(value)} is below the minimum {as_text(rule.min)}"
         yield Part(f">= {as_text(rule.min)}", "pass" if ok else "fail", reason)
     if rule.max is not None:
-        ok = value <= rule.max or _close(value, rule.max)
+        ok = value <= rule.max or close(value, rule.max)
         reason = "" if ok else f"{name} {as_text(value)} is above the maximum {as_text(rule.max)}"
         yield Part(f"<= {as_text(rule.max)}", "pass" if ok else "fail", reason)
 
@@ -261,111 +262,18 @@ def _comparing(rule: GateRule, name: str, row: MetricRow, context: _Context) -> 
     if not compares(rule):
         return []
     if row.old_missing is not None:
-        return [_no_baseline(rule, row, context.base)]
+        return [no_baseline(rule, row, context.base)]
     apart = not_comparable(context.same_rows, context.not_comparable, context.base)
     if apart is not None:
         return [apart]
     judged = on_same_rows(row, context.same_rows)
-    point = _regressions(rule, name, judged, context.base) if rule.judged_on == "point" else []
+    point = regressions(rule, name, judged, context.base) if rule.judged_on == "point" else []
     if judged is not row:
         point = [
             replace(part, threshold=f"{part.threshold} on the rows both held out") for part in point
         ]
     policy, same_rows = context.not_comparable, context.same_rows
     return [*point, *interval_parts(rule, name, judged, same_rows, policy, context.base)]
-
-
-def _regressions(rule: GateRule, name: str, row: MetricRow, base: str) -> list[Part]:
-    if rule.max_regression is None and rule.max_regression_pct is None:
-        return []
-    if row.old_missing is not None:
-        return [_no_baseline(rule, row, base)]
-    if _real(row.old) is None or row.change is None or math.isnan(row.change):
-        reason = (
-            f"{name} cannot be compared with {base}: {as_text(row.old)} -> {as_text(row.new)} "
-            "is not a change in numbers"
-        )
-        return [Part(f"comparable with {base}", "fail", reason)]
-    worse = _worse_by(row)
-    parts = []
-    if rule.max_regression is not None:
-        parts.append(_absolute(rule.max_regression, name, row, worse, base))
-    if rule.max_regression_pct is not None:
-        parts.append(_relative(rule.max_regression_pct, name, row, worse, base))
-    return parts
-
-
-def _no_baseline(rule: GateRule, row: MetricRow, base: str) -> Part:
-    note = row.missing_note("old")
-    why = note if note.startswith("no baseline") else f"no baseline: {note}"
-    return Part(
-        f"no baseline at {base} (no_baseline: {rule.no_baseline})",
-        rule.no_baseline,
-        f"{why}; no_baseline: {rule.no_baseline}",
-    )
-
-
-def _worse_by(row: MetricRow) -> float:
-    """How much worse the target is than the base (negative: better); tolerance counts as 0."""
-    assert row.change is not None
-    if abs(row.change) <= row.tolerance:
-        return 0.0
-    return -row.change if row.direction == "higher" else row.change
-
-
-def _absolute(limit: float, name: str, row: MetricRow, worse: float, base: str) -> Part:
-    old = row.old
-    assert isinstance(old, (int, float))
-    sign = "-" if row.direction == "higher" else "+"
-    relation = ">=" if row.direction == "higher" else "<="
-    bound = old - limit if row.direction == "higher" else old + limit
-    threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(limit)})"
-    if worse <= limit or _close(worse, limit):
-        return Part(threshold, "pass", "")
-    reason = (
-        f"{name} {as_text(row.new)} is {as_text(worse)} worse than {base}'s {as_text(old)} "
-        f"(at most {as_text(limit)} allowed)"
-    )
-    return Part(threshold, "fail", reason)
-
-
-def _relative(pct: float, name: str, row: MetricRow, worse: float, base: str) -> Part:
-    old = row.old
-    assert isinstance(old, (int, float))
-    relation = ">=" if row.direction == "higher" else "<="
-    if old == 0:
-        # A percentage of 0 is 0: the only change allowed is none (or for the better).
-        threshold = f"{relation} 0 ({base} 0: no regression in percent of 0)"
-        if worse <= 0:
-            return Part(threshold, "pass", "")
-        reason = (
-            f"{name} {as_text(row.new)} is worse than {base}'s 0, an infinitely large "
-            "regression in percent (use max_regression for a metric that can be 0)"
-        )
-        return Part(threshold, "fail", reason)
-    allowed = abs(old) * pct / 100
-    bound = old - allowed if row.direction == "higher" else old + allowed
-    sign = "-" if row.direction == "higher" else "+"
-    threshold = f"{relation} {as_text(bound)} ({base} {as_text(old)} {sign} {as_text(pct)}%)"
-    if worse <= allowed or _close(worse, allowed):
-        return Part(threshold, "pass", "")
-    reason = (
-        f"{name} {as_text(row.new)} is {as_text(worse / abs(old) * 100)}% worse than {base}'s "
-        f"{as_text(old)} (at most {as_text(pct)}% allowed)"
-    )
-    return Part(threshold, "fail", reason)
-
-
-def _real(value: Value | None) -> float | None:
-    """The value as a number to compare with limits; None for text, booleans, NaN and ±inf."""
-    if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    assert isinstance(value, (int, float))
-    return float(value)
-
-
-def _close(first: float, second: float) -> bool:
-    return math.isclose(first, second, rel_tol=1e-9, abs_tol=1e-12)
 
 
 # --- check: reproduced -------------------------------------------------------------------------
