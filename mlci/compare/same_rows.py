@@ -44,6 +44,8 @@ class SameRows:
     """One line, said first: on which rows the two sides were compared, or why not."""
     paired: PairedComparison | None = None
     notes: tuple[str, ...] = ()
+    digests: tuple[str, str] | None = None
+    """The hash of each side's evaluation data (Predictions.rows_digest): base, change."""
 
     @property
     def matched(self) -> bool:
@@ -76,6 +78,7 @@ def same_rows(
         return SameRows("unknown", f"no confidence intervals: this change: {change}")
     if isinstance(base, str):
         return SameRows("unknown", f"no confidence intervals: {base_label}: {base}")
+    digests = (base.rows_digest(), change.rows_digest())
     requests, disagree = _agreeing(change, reported, scoring)
     base_ids, change_ids = set(base.row_ids), set(change.row_ids)
     common = len(base_ids & change_ids)
@@ -97,14 +100,15 @@ def same_rows(
         message = f"{apart} ({sizes}); compared on the {common:,} rows both held out"
     else:
         message = f"{apart} ({sizes}, {common} in common): their metrics are not comparable"
-        return SameRows("not-comparable", message, notes=(*notes, *_why_not(rescored, base_label)))
+        notes = (*notes, *_why_not(rescored, base_label))
+        return SameRows("not-comparable", message, notes=notes, digests=digests)
     if state == "common":
         notes = (*notes, *_why_not(rescored, base_label))
     paired = compare_paired(
         base, change, requests, scoring.settings, task=scoring.task, positive=scoring.positive
     )
     paired = replace(paired, skipped={**paired.skipped, **disagree})
-    return SameRows(state, message, paired, notes)
+    return SameRows(state, message, paired, notes, digests)
 
 
 def _why_not(rescored: Predictions | str | None, base_label: str) -> tuple[str, ...]:

@@ -29,8 +29,10 @@ key may be added in a later version but none is renamed or removed without a new
                         old, new: {md5, size, nfiles, stage} or null}
     stages             list: {stage, change: changed | added | removed, reasons [text]}
     notes              list of text
-    same_rows          null without mlci.yaml's `evaluation:`; else {state: same | common |
-                        not-comparable | unknown, message, notes [text], rows, confidence,
+    same_rows          null without mlci.yaml's `evaluation:`; else {state: same | rescored |
+                        common | not-comparable | unknown, message, notes [text], evaluation_data
+                        ({base, target}: each side's Predictions.rows_digest, or null), rows,
+                        confidence,
                         resamples, seed (null when not compared), metrics: {name: {scorer,
                         direction, base, target, change, low, high (the interval of change),
                         verdict: better | within noise | worse, p_value, test, detectable,

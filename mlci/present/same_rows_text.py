@@ -15,14 +15,18 @@ MARKS = {"better": "🟢 better", "within noise": "⚪ within noise", "worse": "
 def rows_line(same_rows: SameRows) -> str:
     """On which rows the sides were compared, and with what confidence; or why not."""
     paired = same_rows.paired
+    message = same_rows.message
+    if same_rows.digests and same_rows.state != "same":
+        base, change = (digest[:12] for digest in same_rows.digests)
+        message = f"{message} (evaluation data {base} → {change})"
     if paired is None or not same_rows.matched:
-        return same_rows.message
+        return message
     settings = paired.settings
     how = (
         f"{settings.confidence:.0%} paired-bootstrap intervals of the change "
         f"({settings.resamples:,} resamples, seed {settings.seed})"
     )
-    return f"{same_rows.message}; {how}"
+    return f"{message}; {how}"
 
 
 def interval_text(interval: MetricInterval) -> str:
@@ -81,6 +85,11 @@ def to_json(same_rows: SameRows) -> dict[str, Any]:
         "state": same_rows.state,
         "message": same_rows.message,
         "notes": list(same_rows.notes),
+        "evaluation_data": (
+            dict(zip(("base", "target"), same_rows.digests, strict=True))
+            if same_rows.digests
+            else None
+        ),
         "rows": paired.rows if paired else None,
         "confidence": paired.settings.confidence if paired else None,
         "resamples": paired.settings.resamples if paired else None,
@@ -133,4 +142,6 @@ def from_json(data: dict[str, Any] | None) -> SameRows | None:
             for name, m in data["metrics"].items()
         }
         paired = PairedComparison(data["rows"], settings, metrics, dict(data["skipped"]))
-    return SameRows(data["state"], data["message"], paired, tuple(data["notes"]))
+    digests = data.get("evaluation_data")
+    pair = (digests["base"], digests["target"]) if digests else None
+    return SameRows(data["state"], data["message"], paired, tuple(data["notes"]), pair)

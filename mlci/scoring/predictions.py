@@ -17,6 +17,7 @@ finite, probabilities within [0, 1], row ids unique.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 from collections.abc import Sequence
@@ -50,6 +51,14 @@ class Predictions:
 
     def __len__(self) -> int:
         return len(self.row_ids)
+
+    def rows_digest(self) -> str:
+        """A hash of the evaluation data as the predictions record it: each row's id and
+        truth, in id order. Equal digests: the same rows with the same truth."""
+        digest = hashlib.sha256()
+        for row_id, actual in sorted(zip(self.row_ids, map(str, self.actual), strict=True)):
+            digest.update(f"{row_id}\x1f{actual}\x1e".encode())
+        return digest.hexdigest()
 
 
 def read_predictions(path: str, content: bytes, task: str) -> Predictions:

@@ -66,6 +66,8 @@ def test_a_new_estimator_is_compared_on_the_same_rows(workspace: Workspace, demo
     assert sorted(_ids(demo / "predictions.csv")) == sorted(main_ids)
     assert same["state"] == "same"
     assert same["rows"] == len(main_ids)
+    digests = same["evaluation_data"]
+    assert digests["base"] == digests["target"] and len(digests["base"]) == 64
     declared = {"accuracy", "f1", "roc_auc", "precision", "recall"}
     assert set(same["metrics"]) == declared and not same["skipped"]
     metrics = json.loads((demo / "metrics.json").read_text())
@@ -103,6 +105,7 @@ def test_a_changed_split_rescores_mains_model_on_rows_it_never_trained_on(
     change_ids = set(_ids(demo / "predictions.csv"))
     assert len(change_ids) > len(main_ids)
     assert same["state"] == "rescored"
+    assert same["evaluation_data"]["base"] != same["evaluation_data"]["target"]
     assert f"{len(main_ids)} and {len(change_ids)}" in same["message"]
     # The raw data is the same: of the change's test rows, main never trained on exactly
     # those in its own test set.

@@ -86,3 +86,20 @@ def test_what_cannot_be_scored_is_skipped_with_its_reason() -> None:
         base, change, [Request("auc", "roc_auc", "higher")], Settings(), task="classification"
     )
     assert "positive_class" in alone.skipped["auc"]
+
+
+def test_the_evaluation_data_digest_follows_rows_and_truth_not_order() -> None:
+    base, _ = cancer_pair()
+    order = np.arange(len(base))[::-1]
+    reversed_rows = replace(
+        base,
+        row_ids=tuple(base.row_ids[i] for i in order),
+        actual=base.actual[order],
+        predicted=base.predicted[order],
+    )
+    assert reversed_rows.rows_digest() == base.rows_digest()
+    relabelled = base.actual.copy()
+    relabelled[0] = "benign" if relabelled[0] == "malignant" else "malignant"
+    assert replace(base, actual=relabelled).rows_digest() != base.rows_digest()
+    fewer = replace(base, row_ids=base.row_ids[1:], actual=base.actual[1:])
+    assert fewer.rows_digest() != base.rows_digest()
