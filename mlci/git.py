@@ -3,6 +3,7 @@ through one process of its own)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,3 +174,72 @@ def first_parent_log(root: Path, revision: str, count: int) -> list[Commit]:
         sha, time, subject = line.split("\0", 2)
         commits.append(Commit(sha, int(time), subject))
     return commits
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """An annotated tag: its name, the commit it points at, who made it, when, and the
+    first paragraph of its message (on one line, as git gives it)."""
+
+    name: str
+    commit: str
+    tagger: str
+    email: str
+    time: int
+    subject: str
+
+
+_TAG_FORMAT = "%00".join(
+    (
+        "%(refname:strip=2)",
+        "%(objecttype)",
+        "%(*objecttype)",
+        "%(*objectname)",
+        "%(taggername)",
+        "%(taggeremail:trim)",
+        "%(taggerdate:unix)",
+        "%(contents:subject)",
+    )
+)
+
+
+def annotated_tags(root: Path) -> list[TagRecord]:
+    """Every annotated tag that points at a commit, in one `git for-each-ref`.
+
+    A record is one line (git joins a message's first paragraph into one); one that does not
+    split into its fields (a NUL in a hostile message) is left out, never misread.
+    """
+    done = _git(root, "for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
+    records = []
+    for line in done.stdout.split("\n"):
+        fields = line.split("\0")
+        if len(fields) != 8:
+            continue
+        name, kind, target_kind, commit, tagger, email, time, subject = fields
+        if kind != "tag" or target_kind != "commit" or not time.isdigit():
+            continue
+        records.append(TagRecord(name, commit, tagger, email, int(time), subject))
+    return records
+
+
+def create_tag(root: Path, name: str, commit: str, message: str, *, at: int | None = None) -> None:
+    """An annotated tag `name` at `commit`, dated `at` (Unix seconds; default now); refuses
+    to move an existing tag."""
+    args = ("tag", "--annotate", f"--message={message}", "--end-of-options", name, commit)
+    if at is None:
+        _git(root, *args)
+        return
+    try:
+        env = {**os.environ, "GIT_COMMITTER_DATE": f"{at} +0000"}
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env)
+    except FileNotFoundError:
+        raise UsageError("git is not installed; install git and try again") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise UsageError(f"git tag failed: {detail[-1] if detail else done.returncode}")
+
+
+def is_ancestor(root: Path, commit: str, of: str) -> bool:
+    """Is `commit` on the history of `of` (or `of` itself)?"""
+    done = _git(root, "merge-base", "--is-ancestor", "--end-of-options", commit, of, check=False)
+    return done.returncode == 0

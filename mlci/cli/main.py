@@ -107,4 +107,8 @@ _HANDLERS = {
     "diff": ("mlci.cli.diff", "diff"),
     "gate": ("mlci.cli.gate", "gate"),
     "report": ("mlci.cli.report", "report"),
+    "registry": ("mlci.cli.registry", "registry"),
+    "register": ("mlci.cli.registry", "register"),
+    "promote": ("mlci.cli.registry", "promote"),
+    "rollback": ("mlci.cli.registry", "rollback"),
 }

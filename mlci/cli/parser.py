@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     _diff(commands)
     _gate(commands)
+    for add in (_registry, _register, _promote, _rollback):
+        add(commands)
     return parser
 
 
@@ -289,3 +291,64 @@ def _gate(commands: Commands) -> None:
         help="text (default), md (GitHub Markdown) or json (stable keys, for machines)",
     )
     _spec_option(gate, "the spec to read (default: mlci.yaml)", default=None)
+
+
+def _registry(commands: Commands) -> None:
+    registry = _command(
+        commands,
+        "registry",
+        "the model registry: versions, stages, who and when (GTO's git tags)",
+        "Every model version and the stage each holds, read from the repository's git tags "
+        "in GTO's format (`gto show` agrees) with one `git for-each-ref`.",
+    )
+    _spec_option(registry, "the spec to read (default: mlci.yaml)", default=None)
+    registry.add_argument(
+        "--history", action="store_true", help="also list every tag, newest first"
+    )
+    registry.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format"
+    )
+
+
+def _register(commands: Commands) -> None:
+    register = _command(
+        commands,
+        "register",
+        "register the model of a main-branch commit as a new version (a git tag)",
+        "Tag a commit of the main branch `<model>@vX.Y.Z` (deploy.model in mlci.yaml): "
+        "the version given, or the next one. Push the tag to share it.",
+    )
+    _spec_option(register, "the spec to read (default: mlci.yaml)", default=None)
+    register.add_argument("ref", nargs="?", default="HEAD", metavar="REF", help="default: HEAD")
+    register.add_argument("--version", metavar="vX.Y.Z", help="the version (default: the next)")
+    register.add_argument(
+        "--bump",
+        choices=("major", "minor", "patch"),
+        default="patch",
+        help="which part of the highest version the next one raises (default: patch)",
+    )
+
+
+def _promote(commands: Commands) -> None:
+    promote = _command(
+        commands,
+        "promote",
+        "assign a registered version to a stage, in deploy.stages' order (a git tag)",
+        "Tag `<model>#<stage>#N` at a registered version's commit. A version reaches a stage "
+        "only after the one before it in deploy.stages.",
+    )
+    _spec_option(promote, "the spec to read (default: mlci.yaml)", default=None)
+    promote.add_argument("--to", required=True, metavar="STAGE", help="the stage")
+    promote.add_argument("--version", metavar="vX.Y.Z", help="default: the highest registered")
+
+
+def _rollback(commands: Commands) -> None:
+    rollback = _command(
+        commands,
+        "rollback",
+        "take the version in a stage out of it, so the one before holds it again",
+        "Tag `<model>#<stage>!#N`: the version in STAGE leaves it, and (as GTO reads the "
+        "tags) the highest version assigned before it holds the stage again.",
+    )
+    _spec_option(rollback, "the spec to read (default: mlci.yaml)", default=None)
+    rollback.add_argument("stage", metavar="STAGE")

@@ -15,7 +15,6 @@ from mlci.spec.source import KeyPath, SourceMap, format_path
 
 # Sections whose keys are reserved for later versions of the format.
 NOT_YET = {
-    "deploy": "deployment settings are not part of spec version 1 yet; remove `deploy:` for now",
     "monitor": "monitoring settings are not part of spec version 1 yet; remove `monitor:` for now",
 }
 

@@ -26,7 +26,9 @@ from mlci.spec.model_base import (
     Label,
     Model,
     NotAnOption,
+    RegistryName,
     RemoteName,
+    StageName,
     Strings,
     WorkflowName,
     _params_shorthand,
@@ -55,6 +57,7 @@ __all__ = [
     "Artifact",
     "Cache",
     "DataSource",
+    "Deploy",
     "DvcImport",
     "Evaluation",
     "GateRule",
@@ -323,6 +326,22 @@ class Gates(Model):
     mlci could not compare them on the same ones, or a rule needs an interval it lacks."""
 
 
+class Deploy(Model):
+    """How a model reaches its environments: a registry of git tags in GTO's format."""
+
+    model: RegistryName = "model"
+    """The model's name in the registry: tags `<model>@v1.2.3` and `<model>#<stage>#N`."""
+    stages: tuple[StageName, ...] = ("staging", "prod")
+    """The stages in order: a version reaches a stage only after the one before it."""
+
+    @model_validator(mode="after")
+    def _distinct_stages(self) -> Deploy:
+        repeated = sorted({s for s in self.stages if self.stages.count(s) > 1})
+        if repeated:
+            raise ValueError(f"`stages` lists {', '.join(repeated)} more than once")
+        return self
+
+
 class Artifact(Model):
     """A model or dataset published from this repository (dvc.yaml `artifacts:`)."""
 
@@ -361,6 +380,7 @@ class Spec(Model):
     evaluation: Evaluation | None = None
     """Per-row predictions: comparisons on the same rows, with confidence intervals."""
     gates: Gates = Gates()
+    deploy: Deploy = Deploy()
     ci: CI = CI()
     overrides: Overrides = Overrides()
 

@@ -78,6 +78,10 @@ NotAnOption = Annotated[str, _checked(syntax.option_like_problem)]
 BranchName = Annotated[str, _checked(syntax.branch_name_problem)]
 BranchPattern = Annotated[str, _checked(syntax.branch_pattern_problem)]
 CronLine = Annotated[str, _checked(syntax.cron_problem)]
+RegistryName = Annotated[str, _checked(syntax.registry_name_problem)]
+"""A model's name in the registry's tags."""
+StageName = Annotated[str, _checked(syntax.registry_stage_problem)]
+"""A stage of the registry (staging, prod)."""
 RemoteName = Annotated[str, _checked(lambda v: syntax.plain_name_problem(v, "DVC remote"))]
 EnvironmentName = Annotated[
     str, _checked(lambda v: syntax.plain_name_problem(v, "GitHub environment"))

@@ -110,3 +110,24 @@ def _cron_value(text: str, names: list[str]) -> int | None:
         return int(text)
     upper = text.upper()
     return names.index(upper) + (1 if len(names) == 12 else 0) if upper in names else None
+
+
+def registry_name_problem(value: str) -> str | None:
+    """Why `value` cannot name a model in the registry's (GTO's) tags, or None."""
+    from mlci.registry.tags import NAME_PATTERN
+
+    if NAME_PATTERN.match(value):
+        return None
+    return (
+        f"{value!r} cannot name a model in the registry's tags: letters, digits, - _ and /, "
+        "starting and ending with a letter or digit"
+    )
+
+
+def registry_stage_problem(value: str) -> str | None:
+    """Why `value` cannot name a stage in GTO's tags, or None."""
+    from mlci.registry.tags import STAGE_PATTERN
+
+    if STAGE_PATTERN.match(value):
+        return None
+    return f"{value!r} cannot name a stage: letters, digits, - _ and /"

@@ -41,7 +41,8 @@ from tests.spec.conftest import LoadSpec, SpecProblems
 # 26     - metric: accuracy
 # 27       min: 0.8
 TOP_KEYS = (
-    "ci, data, evaluation, gates, metrics, overrides, params, pipeline, problem, stages, version"
+    "ci, data, deploy, evaluation, gates, metrics, overrides, params, pipeline, problem, stages, "
+    "version"
 )
 NESTING = (
     f"nests deeper than mlci's cap of {MAX_DEPTH} levels (aliases and merges count); flatten it"
@@ -668,11 +669,13 @@ def test_complex_key(problems: SpecProblems) -> None:
 # --- reserved sections ----------------------------------------------------------------------
 
 
-def test_deploy_section_is_reserved(problems: SpecProblems) -> None:
-    assert problems(edit(append="deploy:\n  target: kubernetes\n")) == [
-        "mlci.yaml:28:1: deploy: deployment settings are not part of spec version 1 yet; "
-        "remove `deploy:` for now"
-    ]
+def test_deploy_names_what_the_registry_tags_can_hold(problems: SpecProblems) -> None:
+    (unknown,) = problems(edit(append="deploy:\n  target: kubernetes\n"))
+    assert unknown.startswith("mlci.yaml:29:3: deploy.target: unknown key 'target'")
+    (name,) = problems(edit(append="deploy:\n  model: -churn\n"))
+    assert name.startswith("mlci.yaml:29:10: deploy.model: '-churn' cannot name a model")
+    (twice,) = problems(edit(append="deploy:\n  stages: [staging, prod, staging]\n"))
+    assert "`stages` lists staging more than once" in twice
 
 
 def test_monitor_section_is_reserved(problems: SpecProblems) -> None:

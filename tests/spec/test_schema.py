@@ -138,9 +138,14 @@ def test_schema_rejects_invalid_specs(mutate: Any, expected: str) -> None:
 
 def test_schema_rejects_reserved_sections() -> None:
     document = yaml.safe_load(MINIMAL_SPEC)
+    document["monitor"] = {"drift": True}
+    assert schema_errors(document) == [
+        ": Additional properties are not allowed ('monitor' was unexpected)"
+    ]
+    document = yaml.safe_load(MINIMAL_SPEC)
     document["deploy"] = {"target": "k8s"}
     assert schema_errors(document) == [
-        ": Additional properties are not allowed ('deploy' was unexpected)"
+        "deploy: Additional properties are not allowed ('target' was unexpected)"
     ]
 
 

@@ -1,0 +1,69 @@
+"""`mlci registry`, `register`, `promote` and `rollback`: the model registry's commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci.errors import EXIT_OK
+from mlci.present.terminal import printable
+from mlci.registry.write import Written
+from mlci.usecases.project import find_project
+
+if TYPE_CHECKING:
+    from mlci.spec.model import Spec
+
+WHY = "the registry is git tags"
+
+
+def _spec(args: argparse.Namespace) -> tuple[Path, Spec]:
+    from mlci.spec.load import load_project
+
+    project = find_project(args.spec, WHY)
+    return project.root, load_project(project.spec).spec
+
+
+def registry(args: argparse.Namespace) -> int:
+    from mlci.present.registry_format import render_json, render_text
+    from mlci.registry.state import read_registry
+
+    project = find_project(args.spec, WHY)
+    found = read_registry(project.root)
+    if args.format == "json":
+        print(render_json(found), end="")
+    else:
+        print(render_text(found, history=args.history), end="")
+    return EXIT_OK
+
+
+def _said(written: Written, what: str) -> None:
+    print(printable(f"{what}: tag {written.tag} at {written.commit[:12]}"))
+    print(printable(f"push it: git push origin {written.tag}"))
+
+
+def register(args: argparse.Namespace) -> int:
+    from mlci.usecases.registry import register_version
+
+    root, spec = _spec(args)
+    written = register_version(root, spec, args.ref, args.version, args.bump)
+    _said(written, f"registered {spec.deploy.model} {written.version}")
+    return EXIT_OK
+
+
+def promote(args: argparse.Namespace) -> int:
+    from mlci.usecases.registry import promote_version
+
+    root, spec = _spec(args)
+    written = promote_version(root, spec, args.version, args.to)
+    _said(written, f"{spec.deploy.model} {written.version} is in {args.to}")
+    return EXIT_OK
+
+
+def rollback(args: argparse.Namespace) -> int:
+    from mlci.usecases.registry import roll_back
+
+    root, spec = _spec(args)
+    written, now = roll_back(root, spec, args.stage)
+    _said(written, f"{spec.deploy.model} {written.version} left {args.stage}; {now} holds it again")
+    return EXIT_OK
