@@ -311,9 +311,13 @@ def test_pull_requests_get_one_report_and_a_gate(project: tuple[Project, str]) -
         spec.write_text(
             spec.read_text()
             .replace(
-                "{metric: accuracy, max_regression: 0.02}", "{metric: accuracy, severity: warn}"
+                "{metric: accuracy, max_regression: 0.02, judged_on: interval}",
+                "{metric: accuracy, severity: warn}",
             )
-            .replace("{metric: f1, max_regression: 0.02}", "{metric: f1, severity: warn}")
+            .replace(
+                "{metric: f1, max_regression: 0.02, judged_on: interval}",
+                "{metric: f1, severity: warn}",
+            )
         )
         demo.commit("relax the rules")
         github.faults.append(Fault("GET", 500, times=1000, message="Service Unavailable"))
