@@ -243,3 +243,18 @@ def is_ancestor(root: Path, commit: str, of: str) -> bool:
     """Is `commit` on the history of `of` (or `of` itself)?"""
     done = _git(root, "merge-base", "--is-ancestor", "--end-of-options", commit, of, check=False)
     return done.returncode == 0
+
+
+def tag_message(root: Path, name: str) -> str | None:
+    """The whole message of the annotated tag `name` (None when there is no such tag)."""
+    done = _git(root, "cat-file", "tag", f"refs/tags/{name}", check=False)
+    if done.returncode != 0:
+        return None
+    _, _, message = done.stdout.partition("\n\n")  # the headers end at the first blank line
+    return message
+
+
+def user_name(root: Path) -> str | None:
+    """git's `user.name` here, if set."""
+    done = _git(root, "config", "user.name", check=False)
+    return done.stdout.strip() or None

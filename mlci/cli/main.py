@@ -111,4 +111,5 @@ _HANDLERS = {
     "register": ("mlci.cli.registry", "register"),
     "promote": ("mlci.cli.registry", "promote"),
     "rollback": ("mlci.cli.registry", "rollback"),
+    "evidence": ("mlci.cli.registry", "evidence"),
 }

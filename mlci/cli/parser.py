@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     _diff(commands)
     _gate(commands)
-    for add in (_registry, _register, _promote, _rollback):
+    for add in (_registry, _register, _promote, _rollback, _evidence):
         add(commands)
     return parser
 
@@ -333,9 +333,11 @@ def _promote(commands: Commands) -> None:
     promote = _command(
         commands,
         "promote",
-        "assign a registered version to a stage, in deploy.stages' order (a git tag)",
-        "Tag `<model>#<stage>#N` at a registered version's commit. A version reaches a stage "
-        "only after the one before it in deploy.stages.",
+        "pass the deploy gate, then assign a version to a stage (a git tag with the evidence)",
+        "Compare the version with the one in STAGE (on the same rows, with intervals, when "
+        "mlci.yaml has `evaluation:`), judge gates.deploy, and only when it passes tag "
+        "`<model>#<stage>#N` at the version's commit, the evidence in the tag's message. A "
+        "version reaches a stage only after the one before it in deploy.stages.",
     )
     _spec_option(promote, "the spec to read (default: mlci.yaml)", default=None)
     promote.add_argument("--to", required=True, metavar="STAGE", help="the stage")
@@ -352,3 +354,15 @@ def _rollback(commands: Commands) -> None:
     )
     _spec_option(rollback, "the spec to read (default: mlci.yaml)", default=None)
     rollback.add_argument("stage", metavar="STAGE")
+
+
+def _evidence(commands: Commands) -> None:
+    evidence = _command(
+        commands,
+        "evidence",
+        "the deploy gate's evidence a stage tag carries, checked against its digest",
+        "Print the JSON evidence in a stage tag's message (what was compared, each rule's "
+        "result, who approved), after checking it against the sha256 in the tag's subject.",
+    )
+    _spec_option(evidence, "the spec to read (default: mlci.yaml)", default=None)
+    evidence.add_argument("tag", metavar="TAG", help="a stage tag, e.g. churn#prod#4")

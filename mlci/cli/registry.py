@@ -52,11 +52,23 @@ def register(args: argparse.Namespace) -> int:
 
 
 def promote(args: argparse.Namespace) -> int:
-    from mlci.usecases.registry import promote_version
+    from mlci.present.gates_format import render_text
+    from mlci.usecases.deploy import promote_through_gate
 
     root, spec = _spec(args)
-    written = promote_version(root, spec, args.version, args.to)
-    _said(written, f"{spec.deploy.model} {written.version} is in {args.to}")
+    promotion = promote_through_gate(root, spec, args.version, args.to)
+    if spec.gates.deploy:
+        print(render_text(promotion.report), end="")
+    _said(promotion.written, f"{spec.deploy.model} {promotion.written.version} is in {args.to}")
+    return EXIT_OK
+
+
+def evidence(args: argparse.Namespace) -> int:
+    from mlci.present.json_out import json_text
+    from mlci.usecases.deploy import read_evidence
+
+    project = find_project(args.spec, WHY)
+    print(json_text(read_evidence(project.root, args.tag)), end="")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ stage, so that GTO's view (the highest version assigned) falls back to the one b
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,11 @@ def promote(
     order: tuple[str, ...],
     evidence: str | None = None,
 ) -> Written:
-    """Assign `stage` to `version`, which must have been in the stage before it."""
+    """Assign `stage` to `version`, which must have been in the stage before it.
+
+    `evidence` (a JSON document) becomes the tag message's body, and its sha256 the end of
+    the subject: the evidence travels with the tag, and a changed copy shows.
+    """
     artifact = registry.artifacts.get(name)
     found = artifact.version(version) if artifact else None
     if artifact is None or found is None or found.registered is None:
@@ -103,10 +108,14 @@ def promote(
         raise UsageError(f"{name} {version} is already in {stage}")
     message = f"Assigning stage {stage} to artifact {name} version {version}"
     if evidence:
-        message += f"; evidence sha256:{evidence}"
+        message += f"; evidence sha256:{evidence_digest(evidence)}\n\n{evidence}"
     tag = stage_tag(name, stage, artifact.last_counter + 1)
     create_tag(root, tag, found.commit, message, at=_after(artifact))
     return Written(tag, version, found.commit, message)
+
+
+def evidence_digest(evidence: str) -> str:
+    return hashlib.sha256(evidence.encode()).hexdigest()
 
 
 def rollback(root: Path, registry: Registry, name: str, stage: str) -> tuple[Written, str]:

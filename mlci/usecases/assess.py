@@ -18,7 +18,7 @@ from mlci.compare.reproduced import ReproducedCheck, check_reproduced
 from mlci.errors import UsageError
 from mlci.git import resolve_revision, toplevel, uncommitted
 from mlci.gitbatch import GitObjects
-from mlci.revision.judging_rules import judging_rules
+from mlci.revision.judging_rules import JudgingRules, judging_rules
 from mlci.revision.names import choose_base, resolve
 from mlci.revision.snapshot import Revision, RevisionReader, Snapshot, snapshots
 from mlci.spec.model import Spec
@@ -35,18 +35,24 @@ def assess(
     base_tip: bool = False,
     gate: str = "merge",
     spec_name: str = DEFAULT_SPEC.name,
+    rules_given: bool = False,
 ) -> tuple[Comparison, GateReport]:
     """The comparison of BASE and TARGET, and the `gate` rules of BASE judged on it.
 
     The rules (and the metrics' directions and tolerances) are the base's: a change never
     judges itself. `spec` is the change's own spec, which says where to read its results.
+    With `rules_given`, `spec`'s own rules judge instead: a deployment compares two merged
+    versions by the rules the main branch holds now.
     """
     base = choose_base(root, base_revision, spec.ci.main_branch, tip=base_tip)
     target = resolve(root, target_revision) if target_revision else None
     reproduced = None
     own_spec = spec
     with GitObjects(root) as objects:
-        judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))
+        if rules_given:
+            judging = JudgingRules(spec, "the workspace's mlci.yaml")
+        else:
+            judging = judging_rules(objects, spec, *base, _in_repository(root, spec_name))
         spec = judging.spec
         rules = spec.gates.deploy if gate == "deploy" else spec.gates.merge
         declared = [normalise(".", m.file) or m.file for m in spec.metrics.values()]

@@ -1,5 +1,6 @@
-"""The registry's commands: register a version, promote it to a stage, roll a stage back,
-and show it all. The tags are GTO's (mlci.registry); the rules are mlci.yaml's `deploy:`."""
+"""The registry's commands: register a version and roll a stage back (promoting goes through
+the deploy gate: mlci.usecases.deploy). The tags are GTO's (mlci.registry); the rules are
+mlci.yaml's `deploy:`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 from mlci.errors import UsageError
 from mlci.git import is_ancestor, resolve_revision
-from mlci.registry.state import Registry, read_registry
-from mlci.registry.write import Bump, Written, promote, register, rollback
+from mlci.registry.state import read_registry
+from mlci.registry.write import Bump, Written, register, rollback
 from mlci.revision.names import main_commit
 from mlci.spec.model import Spec
 
@@ -25,20 +26,5 @@ def register_version(root: Path, spec: Spec, ref: str, version: str | None, bump
     return register(root, read_registry(root), spec.deploy.model, commit, version, bump)
 
 
-def promote_version(root: Path, spec: Spec, version: str | None, stage: str) -> Written:
-    """Assign `stage` to `version` (default: the highest registered)."""
-    registry = read_registry(root)
-    chosen = version or _highest(registry, spec.deploy.model)
-    return promote(root, registry, spec.deploy.model, chosen, stage, spec.deploy.stages)
-
-
 def roll_back(root: Path, spec: Spec, stage: str) -> tuple[Written, str]:
     return rollback(root, read_registry(root), spec.deploy.model, stage)
-
-
-def _highest(registry: Registry, name: str) -> str:
-    artifact = registry.artifacts.get(name)
-    versions = [v for v in (artifact.versions if artifact else ()) if v.registered and v.active]
-    if not versions:
-        raise UsageError(f"{name} has no registered version: `mlci register` one first")
-    return versions[0].version  # highest first

@@ -1,0 +1,110 @@
+"""Promotion through the deploy gate on real trained models: real git tags, DVC and `gto`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from gto import api as gto
+
+from tests.conftest import Workspace
+
+pytestmark = pytest.mark.slow
+
+DEPLOY = """
+deploy:
+  model: tumours
+  stages: [staging, prod]
+"""
+RULE = "    - {metric: accuracy, max_regression: 0.02, judged_on: interval}\n"
+
+
+def _commit(workspace: Workspace, root: Path, message: str) -> None:
+    workspace.run("git", "add", "-A", cwd=root)
+    assert workspace.run("git", "commit", "-qm", message, cwd=root).returncode == 0
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_worse_model_is_refused_and_a_good_one_carries_its_evidence(
+    workspace: Workspace,
+) -> None:
+    assert workspace.mlci("init", "demo").code == 0
+    demo = workspace.base / "demo"
+    spec = demo / "mlci.yaml"
+    _edit(spec, "    - {check: reproduced}\n", "    - {check: reproduced}\n  deploy:\n" + RULE)
+    spec.write_text(spec.read_text() + DEPLOY)
+    assert workspace.mlci("generate", cwd=demo).code == 0
+    assert workspace.mlci("run", cwd=demo).code == 0
+    _commit(workspace, demo, "a logistic regression")
+    assert workspace.mlci("register", cwd=demo).code == 0
+    for stage in ("staging", "prod"):
+        first = workspace.mlci("promote", "--to", stage, cwd=demo)
+        assert first.code == 0, first.err
+    assert gto.show(str(demo))["tumours"]["stage"] == {"prod": "v0.1.0", "staging": "v0.1.0"}
+
+    # A model that always guesses the commonest class: far worse, beyond any noise.
+    params = demo / "params.yaml"
+    _edit(
+        params,
+        "estimator: sklearn.linear_model.LogisticRegression",
+        "estimator: sklearn.dummy.DummyClassifier",
+    )
+    _edit(
+        params,
+        "    sklearn.linear_model.LogisticRegression:\n      max_iter: 1000",
+        "    sklearn.dummy.DummyClassifier:\n      strategy: most_frequent",
+    )
+    assert workspace.mlci("run", cwd=demo).code == 0
+    _commit(workspace, demo, "a model that guesses")
+    assert workspace.mlci("register", cwd=demo).code == 0
+    refused = workspace.mlci("promote", "--to", "staging", cwd=demo)
+    assert refused.code == 1
+    assert "tumours v0.1.1 fails the deploy gate against v0.1.0 in staging" in refused.err
+    assert "beyond noise" in refused.err
+    assert gto.show(str(demo))["tumours"]["stage"]["staging"] == "v0.1.0"
+
+    # Back to the good model with another seed: within noise of the first, so it passes.
+    _edit(
+        params,
+        "estimator: sklearn.dummy.DummyClassifier",
+        "estimator: sklearn.linear_model.LogisticRegression",
+    )
+    _edit(
+        params,
+        "    sklearn.dummy.DummyClassifier:\n      strategy: most_frequent",
+        "    sklearn.linear_model.LogisticRegression:\n      max_iter: 1000\n      C: 0.5",
+    )
+    assert workspace.mlci("run", cwd=demo).code == 0
+    _commit(workspace, demo, "a little more regularisation")
+    assert workspace.mlci("register", cwd=demo).code == 0
+    passed = workspace.mlci("promote", "--to", "staging", cwd=demo)
+    assert passed.code == 0, passed.err
+    tag = passed.out.split("tag ", 1)[1].split()[0]  # "...: tag tumours#staging#3 at ..."
+    assert tag.startswith("tumours#staging#")
+    evidence = json.loads(workspace.mlci("evidence", tag, cwd=demo).out)
+    assert evidence["candidate"]["version"] == "v0.1.2"
+    assert evidence["champion"]["version"] == "v0.1.0"
+    assert evidence["gate"]["verdict"] == "pass"
+    assert evidence["same_rows"]["state"] == "same"
+    assert set(evidence["same_rows"]["metrics"]) >= {"accuracy", "f1"}
+    assert any(
+        p["key"] == "train.hyperparameters.sklearn.linear_model.LogisticRegression.C"
+        for p in evidence["params"]
+    )
+    assert gto.show(str(demo))["tumours"]["stage"]["staging"] == "v0.1.2"
+
+    # A changed copy of the evidence no longer matches the digest in the tag's subject.
+    message = subprocess.run(
+        ["git", "cat-file", "tag", tag], cwd=demo, capture_output=True, text=True, check=True
+    ).stdout.partition("\n\n")[2]
+    forged = message.replace('"verdict":"pass"', '"verdict":"fail"', 1)
+    workspace.run("git", "tag", "-f", "-a", "-m", forged, tag, tag + "^{commit}", cwd=demo)
+    altered = workspace.mlci("evidence", tag, cwd=demo)
+    assert altered.code == 1 and "it was altered" in altered.err
