@@ -112,4 +112,5 @@ _HANDLERS = {
     "promote": ("mlci.cli.registry", "promote"),
     "rollback": ("mlci.cli.registry", "rollback"),
     "evidence": ("mlci.cli.registry", "evidence"),
+    "card": ("mlci.cli.registry", "card"),
 }

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     _diff(commands)
     _gate(commands)
-    for add in (_registry, _register, _promote, _rollback, _evidence):
+    for add in (_registry, _register, _promote, _rollback, _evidence, _card):
         add(commands)
     return parser
 
@@ -366,3 +366,17 @@ def _evidence(commands: Commands) -> None:
     )
     _spec_option(evidence, "the spec to read (default: mlci.yaml)", default=None)
     evidence.add_argument("tag", metavar="TAG", help="a stage tag, e.g. churn#prod#4")
+
+
+def _card(commands: Commands) -> None:
+    card = _command(
+        commands,
+        "card",
+        "a version's model card in Markdown: intended use, metrics, lineage, params, gate",
+        "The model card of a registered version: the problem and intended use from "
+        "mlci.yaml, its metrics (with intervals against the version it replaced, when it "
+        "went through the deploy gate), the data lineage from its dvc.lock, its params and "
+        "the gate's verdict with the approver.",
+    )
+    _spec_option(card, "the spec to read (default: mlci.yaml)", default=None)
+    card.add_argument("version", nargs="?", metavar="VERSION", help="default: the highest")

@@ -79,3 +79,12 @@ def rollback(args: argparse.Namespace) -> int:
     written, now = roll_back(root, spec, args.stage)
     _said(written, f"{spec.deploy.model} {written.version} left {args.stage}; {now} holds it again")
     return EXIT_OK
+
+
+def card(args: argparse.Namespace) -> int:
+    from mlci.present.model_card import render
+    from mlci.usecases.model_card import model_card
+
+    root, spec = _spec(args)
+    print(render(model_card(root, spec, args.version)), end="")
+    return EXIT_OK

@@ -100,6 +100,18 @@ def test_a_worse_model_is_refused_and_a_good_one_carries_its_evidence(
     )
     assert gto.show(str(demo))["tumours"]["stage"]["staging"] == "v0.1.2"
 
+    card = workspace.mlci("card", "v0.1.2", cwd=demo)
+    assert card.code == 0, card.err
+    assert card.out.startswith("# Model card: tumours v0.1.2\n")
+    assert "Learn breast cancer from" in card.out  # the description mlci init wrote
+    assert "| Metric | Value | Against v0.1.0 on the same rows |" in card.out
+    assert "pass for staging, approved by" in card.out
+    lock = (demo / "dvc.lock").read_text()
+    train_md5 = lock.split("path: data/prepared/train.csv\n", 1)[1].split("md5: ", 1)[1].split()[0]
+    assert f"| evaluate | `data/prepared/train.csv` | `{train_md5}` |" in card.out
+    never = workspace.mlci("card", "v0.1.1", cwd=demo)
+    assert "Never promoted through the deploy gate." in never.out
+
     # A changed copy of the evidence no longer matches the digest in the tag's subject.
     message = subprocess.run(
         ["git", "cat-file", "tag", tag], cwd=demo, capture_output=True, text=True, check=True
