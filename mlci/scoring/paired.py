@@ -289,6 +289,8 @@ class _Classification(_Engine):
         labels = {*self.actual, *self.base_predicted, *self.change_predicted}
         self.classes = sorted(map(str, labels))
         self.positive = positive if len(self.classes) <= 2 else None
+        # Rows only the base gets right, and only the change: McNemar's test of accuracy.
+        self._discordant = (0, 0)
         if self.positive is not None and self.positive not in self.classes:
             self.classes = sorted({*self.classes, self.positive})
 

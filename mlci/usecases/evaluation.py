@@ -53,8 +53,7 @@ def with_same_rows(
     if moved and target is None and change_spec is not None:
         from mlci.usecases.rescore import rescore
 
-        done = rescore(reader.root, reader, change_spec, base, task)
-        rescored = done if isinstance(done, str) else done.predictions
+        rescored = rescore(reader.root, reader, change_spec, base, task)
     found = same_rows(
         old, new, reported, scoring, base_label=comparison.base.label, rescored=rescored
     )

@@ -21,7 +21,7 @@ import csv
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,18 +40,11 @@ TIMEOUT_SECONDS = 30 * 60
 TAIL_LINES = 5
 
 
-@dataclass(frozen=True)
-class Rescored:
-    predictions: Predictions
-    """The base's model on the change's rows that the base did not train on."""
-    rows: int
-    """How many rows the change's evaluation scored."""
-
-
 def rescore(
     root: Path, reader: RevisionReader, spec: Spec, base: Revision, task: str
-) -> Rescored | str:
-    """The base's model scored on the workspace's evaluation rows; or, as text, why not.
+) -> Predictions | str:
+    """The base's model scored on the workspace's evaluation rows it did not train on; or, as
+    text, why not.
 
     `spec` is the change's own: its evaluating stage and command produced the change's
     predictions, and now score the base's model the same way.
@@ -84,7 +77,7 @@ def rescore(
         except PredictionsError as error:
             return str(error)
     held_out = np.array([row_id not in trained_on for row_id in scored.row_ids], dtype=bool)
-    return Rescored(_subset(scored, held_out), len(scored))
+    return _subset(scored, held_out)
 
 
 def _writer(spec: Spec, path: str) -> str | None:
@@ -134,7 +127,7 @@ def _copy_inputs(root: Path, spec: Spec, stage: str, folder: Path) -> str:
     """Copy the stage's dependencies and the params files from the workspace."""
     definition = spec.stages[stage]
     paths = [normalise(definition.wdir, dep) for dep in definition.deps]
-    for relative in [*paths, *spec.params]:
+    for relative in [*paths, *(normalise(".", file) for file in spec.params)]:
         if relative is None:
             return f"stage {stage!r} depends on a path outside the repository"
         source, target = root / relative, folder / relative
