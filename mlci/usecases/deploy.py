@@ -113,7 +113,10 @@ def read_evidence(root: Path, tag: str) -> dict[str, Any]:
         raise CheckFailed(
             f"{tag}'s evidence does not match the sha256 in its subject: it was altered"
         )
-    found = json.loads(body)
+    try:
+        found = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{tag}'s evidence is not JSON ({error})") from None
     if not isinstance(found, dict):
         raise UsageError(f"{tag}'s evidence is not a JSON object")
     return found

@@ -61,8 +61,11 @@ def rescore(
         return trained_on
     with tempfile.TemporaryDirectory(prefix="mlci-rescore-") as scratch:
         folder = Path(scratch)
-        problem = _copy_inputs(root, spec, stage, folder)
-        problem = problem or _base_models(reader, base, evaluation.rescore.model, folder)
+        try:
+            problem = _copy_inputs(root, spec, stage, folder)
+            problem = problem or _base_models(reader, base, evaluation.rescore.model, folder)
+        except OSError as error:
+            problem = f"the evaluation's inputs could not be copied: {error}"
         problem = problem or _run(spec, stage, folder)
         if problem:
             return problem

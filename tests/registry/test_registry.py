@@ -196,3 +196,20 @@ def test_versions_order_as_semantic_versions() -> None:
     versions = ["v1.0.0", "v1.0.0-rc.1", "v1.0.0-alpha", "v1.0.0-alpha.1", "v0.9.10", "v0.10.0"]
     mine = sorted(versions, key=semver_key)
     assert mine == sorted(versions, key=lambda v: SemVer(v))
+
+
+def test_evidence_that_is_not_json_is_refused_in_words(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    repo.write({"mlci.yaml": "version: 1\nproblem: {task: other}\nstages: {}\n"})
+    commit = repo.commit(message="m")
+    body = "not json"
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    _tag(repo, "m#prod#1", commit, f"Assigning; evidence sha256:{digest}\n\n{body}", 1700000000)
+    shown = repo.mlci("evidence", "m#prod#1", capsys=capsys)
+    assert shown.code == 2
+    assert "m#prod#1's evidence is not JSON" in shown.err
+    missing = repo.mlci("evidence", "m#prod#9", capsys=capsys)
+    assert missing.code == 2 and "there is no tag m#prod#9" in missing.err
