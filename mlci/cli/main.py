@@ -113,4 +113,6 @@ _HANDLERS = {
     "rollback": ("mlci.cli.registry", "rollback"),
     "evidence": ("mlci.cli.registry", "evidence"),
     "card": ("mlci.cli.registry", "card"),
+    "package": ("mlci.cli.registry", "package"),
+    "serve": ("mlci.cli.registry", "serve"),
 }

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     _diff(commands)
     _gate(commands)
-    for add in (_registry, _register, _promote, _rollback, _evidence, _card):
+    for add in (_registry, _register, _promote, _rollback, _evidence, _card, _package, _serve):
         add(commands)
     return parser
 
@@ -380,3 +380,36 @@ def _card(commands: Commands) -> None:
     )
     _spec_option(card, "the spec to read (default: mlci.yaml)", default=None)
     card.add_argument("version", nargs="?", metavar="VERSION", help="default: the highest")
+
+
+def _package(commands: Commands) -> None:
+    package = _command(
+        commands,
+        "package",
+        "write a version's package: its model files, input schema, metadata, card, evidence",
+        "Gather a registered version's deploy.files from the DVC cache (by its dvc.lock), "
+        "with package.json (the input schema learnt at training), its model card and its "
+        "evidence, into one new folder, written all at once.",
+    )
+    _spec_option(package, "the spec to read (default: mlci.yaml)", default=None)
+    package.add_argument("version", nargs="?", metavar="VERSION", help="default: the highest")
+    package.add_argument("--output", required=True, type=Path, metavar="DIR", help="a new folder")
+
+
+def _serve(commands: Commands) -> None:
+    serve = _command(
+        commands,
+        "serve",
+        "serve a version's predictions over HTTP (/health, /predict)",
+        'An HTTP prediction server (waitress): POST /predict takes {"rows": [...]} with '
+        "the columns of the input schema and answers the model's predictions and class "
+        "probabilities; GET /health. Requests are checked against the schema (4xx with the "
+        "reason) and capped in size.",
+    )
+    _spec_option(serve, "the spec to read (default: mlci.yaml)", default=None)
+    which = serve.add_mutually_exclusive_group()
+    which.add_argument("--package", type=Path, metavar="DIR", help="a folder `mlci package` wrote")
+    which.add_argument("--version", metavar="VERSION", help="a registered version")
+    which.add_argument("--stage", metavar="STAGE", help="the version in this stage")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000 (0: any free port)")

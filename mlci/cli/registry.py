@@ -88,3 +88,52 @@ def card(args: argparse.Namespace) -> int:
     root, spec = _spec(args)
     print(render(model_card(root, spec, args.version)), end="")
     return EXIT_OK
+
+
+def package(args: argparse.Namespace) -> int:
+    from mlci.serving.package import build_package
+
+    root, spec = _spec(args)
+    manifest = build_package(root, spec, args.version, args.output)
+    print(printable(f"packaged {manifest['model']} {manifest['version']} in {args.output}"))
+    return EXIT_OK
+
+
+def serve(args: argparse.Namespace) -> int:
+    import contextlib
+    import tempfile
+
+    from mlci.serving.model import LoadedModel, load_package
+    from mlci.serving.server import make_server
+
+    with contextlib.ExitStack() as cleanup:
+        if args.package is not None:
+            model: LoadedModel = load_package(args.package)
+        else:
+            scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="mlci-")))
+            model = load_package(_package_of(args, scratch / "package"))
+        server = make_server(model, args.host, args.port)
+        shown = f"{model.manifest['model']} {model.manifest['version']}"
+        address = f"http://{args.host}:{server.effective_port}"
+        print(printable(f"serving {shown} on {address}"), flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    return EXIT_OK
+
+
+def _package_of(args: argparse.Namespace, folder: Path) -> Path:
+    """The package of `--version`, of the version in `--stage`, or of the highest."""
+    from mlci.errors import UsageError
+    from mlci.registry.state import read_registry
+    from mlci.serving.package import build_package
+
+    root, spec = _spec(args)
+    version = args.version
+    if args.stage is not None:
+        artifact = read_registry(root).artifacts.get(spec.deploy.model)
+        holder = artifact.stages.get(args.stage) if artifact else None
+        if holder is None:
+            raise UsageError(f"no version of {spec.deploy.model} is in {args.stage}")
+        version = holder.version
+    build_package(root, spec, version, folder)
+    return folder

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.dvc.dvcfile import read_document
-from mlci.dvc.objects import Store
+from mlci.dvc.objects import Store, is_file_object_name, object_path
 from mlci.gitbatch import GitObjects
 from mlci.revision.contents import ContentReader
 from mlci.revision.documents import DocumentReader
@@ -55,6 +55,7 @@ from mlci.revision.params import ParamsReader, flatten_params
 from mlci.revision.pipeline_parts import Out
 from mlci.revision.pipelines import PipelineReader
 from mlci.revision.stage_records import StageRecords
+from mlci.spec.paths import normalise
 
 __all__ = [
     "BLOB_CACHE_BYTES",
@@ -127,6 +128,24 @@ class RevisionReader:
     def output_record(self, rev: Revision, path: str) -> Out | None:
         """The dvc.lock or .dvc record of the output that is `path` (or holds it) at `rev`."""
         return self._outputs.owner(rev, path)
+
+    def object_file(self, rev: Revision, path: str) -> Path | str:
+        """Where the DVC object of the file output `path` at `rev` lies (the cache, or a
+        local remote), to copy whole: a model file has no size cap. Or, as text, why not."""
+        normal = normalise(".", path) or path
+        out = self._outputs.owner(rev, normal)
+        if out is None or out.md5 is None or out.path != normal:
+            return f"{normal} is no file output of {where(rev)}'s dvc.lock"
+        if not is_file_object_name(out.md5):
+            return f"{where(rev)}'s dvc.lock records no md5 of a file for {normal}"
+        for _, store in self.stores():
+            candidate = object_path(store, out.md5, out.legacy)
+            if candidate.is_file() and not candidate.is_symlink():
+                return candidate
+        return (
+            f"{where(rev)}'s {normal} (md5 {out.md5}) is not in the DVC cache nor a local "
+            "remote: on main, `dvc push` it (the generated workflow caches it for pull requests)"
+        )
 
     def prefetch(self, revs: Sequence[str], paths: Iterable[str]) -> int:
         """Read ahead what reading `paths` at each commit of `revs` will need; returns what

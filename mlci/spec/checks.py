@@ -283,11 +283,12 @@ class SpecChecker:
             )
 
     def check_evaluation(self, writers: PathIndex[Writer]) -> None:
+        """The files `evaluation:` and `deploy.files` name are written by stages."""
         evaluation = self.spec.evaluation
-        if evaluation is None:
-            return
-        named: list[tuple[KeyPath, str]] = [(("evaluation", "predictions"), evaluation.predictions)]
-        if evaluation.rescore is not None:
+        named: list[tuple[KeyPath, str]] = []
+        if evaluation is not None:
+            named.append((("evaluation", "predictions"), evaluation.predictions))
+        if evaluation is not None and evaluation.rescore is not None:
             named += [
                 (("evaluation", "rescore", "model", index), model)
                 for index, model in enumerate(evaluation.rescore.model)
@@ -295,6 +296,9 @@ class SpecChecker:
             named.append(
                 (("evaluation", "rescore", "training_data"), evaluation.rescore.training_data)
             )
+        named += [
+            (("deploy", "files", index), file) for index, file in enumerate(self.spec.deploy.files)
+        ]
         for at, raw in named:
             path = normalise(".", raw)
             if path is None or not any(w.path == path for w in writers.overlapping(path)):

@@ -333,6 +333,9 @@ class Deploy(Model):
     """The model's name in the registry: tags `<model>@v1.2.3` and `<model>#<stage>#N`."""
     stages: tuple[StageName, ...] = ("staging", "prod")
     """The stages in order: a version reaches a stage only after the one before it."""
+    files: tuple[NotAnOption, ...] = ()
+    """The model's files (DVC outputs), packaged and served: the first is the model, read
+    with skops; a `metadata.json` among them may give its `input_schema`."""
 
     @model_validator(mode="after")
     def _distinct_stages(self) -> Deploy:

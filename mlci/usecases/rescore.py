@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mlci.dvc.objects import is_file_object_name, object_path
 from mlci.files import ReadRefused, read_regular
 from mlci.revision.model import Revision, where
 from mlci.revision.snapshot import RevisionReader
@@ -93,7 +92,7 @@ def _writer(spec: Spec, path: str) -> str | None:
 
 def _row_ids(reader: RevisionReader, base: Revision, path: str) -> set[str] | str:
     """The row ids of the base's training data: its `row_id` column."""
-    source = _object_file(reader, base, path)
+    source = reader.object_file(base, path)
     if isinstance(source, str):
         return source
     try:
@@ -106,24 +105,6 @@ def _row_ids(reader: RevisionReader, base: Revision, path: str) -> set[str] | st
             return {row[column] for row in rows if len(row) > column}
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         return f"{where(base)}'s {path} cannot be read: {error}"
-
-
-def _object_file(reader: RevisionReader, rev: Revision, path: str) -> Path | str:
-    """The DVC object of the file output `path` at `rev`, in the cache or a local remote."""
-    normal = normalise(".", path) or path
-    out = reader.output_record(rev, normal)
-    if out is None or out.md5 is None or out.path != normal:
-        return f"{normal} is no file output of {where(rev)}'s dvc.lock"
-    if not is_file_object_name(out.md5):
-        return f"{where(rev)}'s dvc.lock records no md5 of a file for {normal}"
-    for _, store in reader.stores():
-        candidate = object_path(store, out.md5, out.legacy)
-        if candidate.is_file() and not candidate.is_symlink():
-            return candidate
-    return (
-        f"{where(rev)}'s {normal} (md5 {out.md5}) is not in the DVC cache nor a local "
-        "remote: on main, `dvc push` it (the generated workflow caches it for pull requests)"
-    )
 
 
 def _copy_inputs(root: Path, spec: Spec, stage: str, folder: Path) -> str:
@@ -155,7 +136,7 @@ def _base_models(
     reader: RevisionReader, base: Revision, models: tuple[str, ...], folder: Path
 ) -> str:
     for path in models:
-        source = _object_file(reader, base, path)
+        source = reader.object_file(base, path)
         if isinstance(source, str):
             return source
         target = folder / (normalise(".", path) or path)

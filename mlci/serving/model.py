@@ -1,0 +1,104 @@
+"""A package loaded for predictions: the model (skops, its types checked first) and the
+columns each row must have."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UsageError
+from mlci.serving.package import MANIFEST
+
+# As the scaffold's evaluation: a model file names the types it builds; trust only these.
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
+
+
+class BadRows(ValueError):
+    """A request whose rows the model cannot take; the message says which and why."""
+
+
+@dataclass
+class LoadedModel:
+    manifest: dict[str, Any]
+    estimator: Any
+    columns: list[dict[str, str]]
+
+    def predict(self, rows: Any) -> dict[str, Any]:
+        """Predictions (and class probabilities, when the model gives them) for `rows`, a
+        list of objects with the schema's columns. Raises BadRows."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self._checked(rows), columns=[c["name"] for c in self.columns])
+        for column in self.columns:
+            if column["type"] == "number":
+                frame[column["name"]] = frame[column["name"]].astype(float)
+        predicted = self.estimator.predict(frame)
+        answer: dict[str, Any] = {"predictions": [_plain(v) for v in predicted]}
+        if hasattr(self.estimator, "predict_proba"):
+            proba = self.estimator.predict_proba(frame)
+            classes = [str(c) for c in self.estimator.classes_]
+            answer["probabilities"] = [
+                dict(zip(classes, map(float, row), strict=True)) for row in proba
+            ]
+        return answer
+
+    def _checked(self, rows: Any) -> list[dict[str, Any]]:
+        if not isinstance(rows, list) or not rows:
+            raise BadRows("`rows` must be a non-empty list of objects, one per row")
+        names = [c["name"] for c in self.columns]
+        kinds = {c["name"]: c["type"] for c in self.columns}
+        for number, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise BadRows(f"row {number} is not an object of column: value")
+            missing = [name for name in names if name not in row]
+            if missing:
+                raise BadRows(f"row {number} lacks {', '.join(missing[:5])}")
+            unknown = [str(key) for key in row if key not in kinds]
+            if unknown:
+                raise BadRows(
+                    f"row {number} has columns the model does not know: {', '.join(unknown[:5])}"
+                )
+            for name, value in row.items():
+                if value is None:
+                    continue  # missing: the model's imputer fills it in
+                if kinds[name] == "number" and (
+                    isinstance(value, bool)
+                    or not isinstance(value, (int, float))
+                    or not math.isfinite(value)
+                ):
+                    raise BadRows(f"row {number}: {name} must be a finite number")
+                if kinds[name] == "text" and not isinstance(value, str):
+                    raise BadRows(f"row {number}: {name} must be text")
+        return rows
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the JSON value it stands for."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def load_package(folder: Path) -> LoadedModel:
+    import skops.io as sio
+
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{folder} is not a package mlci wrote ({MANIFEST}: {error})") from None
+    schema = manifest.get("input_schema")
+    if not schema:
+        raise UsageError(
+            f"{folder}'s package has no input schema: package a model whose metadata.json has one"
+        )
+    model_file = folder / manifest["files"][0]["path"]
+    untrusted = sio.get_untrusted_types(file=model_file)
+    refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        trusted = ", ".join(TRUSTED_PREFIXES)
+        raise UsageError(
+            f"refusing to load {model_file}: it builds types outside {trusted}: "
+            + ", ".join(refused)
+        )
+    return LoadedModel(manifest, sio.load(model_file, trusted=untrusted), schema)

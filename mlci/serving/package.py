@@ -1,0 +1,90 @@
+"""A version's package: one folder that holds all a server needs, written all at once.
+
+package.json   the model, version, commit, task, target, the files with their md5,
+               and the input schema (columns and kinds) learnt at training
+<files>        deploy.files, copied from the DVC cache by the version's dvc.lock
+card.md        the model card
+evidence.json  the deploy gate's evidence, when the version went through it
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UsageError
+from mlci.gitbatch import GitObjects
+from mlci.present.model_card import render
+from mlci.revision.snapshot import RevisionReader
+from mlci.spec.model import Spec
+from mlci.spec.paths import normalise
+from mlci.usecases.model_card import model_card
+
+MANIFEST = "package.json"
+PACKAGE_VERSION = 1
+
+
+def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> dict[str, Any]:
+    """Write the package of `version` (default: the highest) to `output`, a new folder."""
+    if not spec.deploy.files:
+        raise UsageError("mlci.yaml's deploy.files names no model file to package")
+    if output.exists():
+        raise UsageError(f"{output} exists: a package is written to a new folder")
+    card = model_card(root, spec, version)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".mlci-package-", dir=output.parent))
+    try:
+        files = []
+        with GitObjects(root) as objects:
+            reader = RevisionReader(root, objects)
+            for raw in spec.deploy.files:
+                path = normalise(".", raw) or raw
+                source = reader.object_file(card.commit, path)
+                if isinstance(source, str):
+                    raise UsageError(f"cannot package {card.model} {card.version}: {source}")
+                target = scratch / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                files.append({"path": path, "md5": source.parent.name + source.name})
+        manifest = {
+            "package": PACKAGE_VERSION,
+            "model": card.model,
+            "version": card.version,
+            "commit": card.commit,
+            "task": card.task,
+            "target": card.target,
+            "positive_class": card.positive_class,
+            "files": files,
+            "input_schema": _input_schema(scratch, files),
+        }
+        (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        (scratch / "card.md").write_text(render(card))
+        if card.evidence is not None:
+            evidence = json.dumps(card.evidence, indent=2, sort_keys=True)
+            (scratch / "evidence.json").write_text(evidence + "\n")
+        scratch.rename(output)  # the whole package appears at once, or none of it
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _input_schema(folder: Path, files: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """The `input_schema` of a metadata.json among the files (the scaffold's train.py writes
+    one), or None."""
+    for file in files:
+        if Path(file["path"]).name != "metadata.json":
+            continue
+        try:
+            found = json.loads((folder / file["path"]).read_text())
+        except (OSError, ValueError):
+            return None
+        schema = found.get("input_schema") if isinstance(found, dict) else None
+        if isinstance(schema, list) and all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) for c in schema
+        ):
+            return [{"name": c["name"], "type": str(c.get("type", "text"))} for c in schema]
+    return None
