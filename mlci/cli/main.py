@@ -115,4 +115,9 @@ _HANDLERS = {
     "card": ("mlci.cli.registry", "card"),
     "package": ("mlci.cli.registry", "package"),
     "serve": ("mlci.cli.registry", "serve"),
+    "deploy-plan": ("mlci.cli.deploy", "deploy_plan"),
+    "smoke": ("mlci.cli.deploy", "smoke"),
+    "deploy": ("mlci.cli.deploy", "deploy"),
+    "release": ("mlci.cli.deploy", "release"),
+    "record-deployment": ("mlci.cli.deploy", "record_deployment"),
 }

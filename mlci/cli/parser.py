@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     _gate(commands)
     for add in (_registry, _register, _promote, _rollback, _evidence, _card, _package, _serve):
         add(commands)
+    from mlci.cli.parser_deploy import add_deploy_commands
+
+    add_deploy_commands(commands)
     return parser
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 # owner/name as GitHub allows them; anything else would be spliced into an API path.
-_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
+REPOSITORY_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def pull_request(environ: Mapping[str, str]) -> PullRequest | NoPullRequest:
         return NoPullRequest(f"the {event} event is not about a pull request")
     base = _full_name(pr, "base")
     repository = environ.get("GITHUB_REPOSITORY") or base or ""
-    if not _REPOSITORY.fullmatch(repository):
+    if not REPOSITORY_PATTERN.fullmatch(repository):
         return NoPullRequest(f"GITHUB_REPOSITORY is {repository!r}, not owner/name")
     # A deleted fork leaves `head.repo` null: still not the base repository.
     fork = _full_name(pr, "head") != base

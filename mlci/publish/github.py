@@ -27,7 +27,7 @@ from mlci.publish.network import network_problem, one_line, same_origin
 from mlci.publish.replies import Answer, Reply, decode, error_message
 from mlci.publish.retry import SERVER_ERRORS, RetryPolicy, rate_limit_wait
 from mlci.publish.scrub import Scrubber
-from mlci.publish.transport import MAX_REPLY_BYTES, JsonObject, Params, Transport
+from mlci.publish.transport import MAX_REPLY_BYTES, JsonObject, Params, Transport, Upload
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -157,6 +157,16 @@ class GitHub:
                 return found
             attempt += 1
 
+    def upload(self, url: str, params: Params, data: bytes, content_type: str) -> JsonObject:
+        """POST bytes to `url` (a release's upload URL, which the caller has checked is one
+        of GitHub's), not retried: an upload may have landed."""
+        where = f"GitHub API POST {url}"
+        try:
+            reply = self._request("POST", url, params=params, upload=Upload(data, content_type))
+        except _Unsure as unsure:
+            raise self.fail(f"{where} failed: {unsure} (not retried: it may have worked)") from None
+        return self._object(reply, where)
+
     def patch(self, path: str, payload: JsonObject) -> JsonObject:
         """PATCH (idempotent: safe to repeat), and return the updated object."""
         url = self._url(path)
@@ -184,12 +194,13 @@ class GitHub:
         url: str,
         params: Params | None = None,
         payload: JsonObject | None = None,
+        upload: Upload | None = None,
     ) -> Reply:
         policy = self._retry
         where = f"GitHub API {method} {url}"
         last = _Retryable("", None)
         for attempt in range(1, policy.attempts + 1):
-            outcome = self._attempt(method, url, params, payload, where)
+            outcome = self._attempt(method, url, params, payload, where, upload)
             if isinstance(outcome, Reply):
                 return outcome
             last = outcome
@@ -212,11 +223,17 @@ class GitHub:
         )
 
     def _attempt(
-        self, method: str, url: str, params: Params | None, payload: JsonObject | None, where: str
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        payload: JsonObject | None,
+        where: str,
+        upload: Upload | None = None,
     ) -> Reply | _Retryable:
         """One request: its reply, or why it may be tried again; raises on a final answer."""
         try:
-            answer = self._transport.exchange(method, url, params, payload)
+            answer = self._transport.exchange(method, url, params, payload, upload)
         except requests.RequestException as error:
             problem, hint, final = network_problem(error)
             if final:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
@@ -37,6 +38,14 @@ _LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.response", 
 
 JsonObject = dict[str, Any]
 Params = Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A request body of bytes, such as a release asset."""
+
+    data: bytes
+    content_type: str
 
 
 class _BearerToken(requests.auth.AuthBase):
@@ -94,17 +103,30 @@ class Transport:
             logging.getLogger(name).removeFilter(self._log_filter)
 
     def exchange(
-        self, method: str, url: str, params: Params | None, payload: JsonObject | None
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        payload: JsonObject | None,
+        upload: Upload | None = None,
     ) -> Answer:
-        """One request and its whole reply, within the deadline; requests' errors pass."""
+        """One request and its whole reply, within the deadline; requests' errors pass.
+
+        `upload` sends bytes instead of JSON (a release asset): the caller has checked that
+        its URL is one GitHub uploads to."""
         where = f"GitHub API {method} {url}"
-        return self._deadline.run(where, lambda: self._follow(method, url, params, payload))
+        return self._deadline.run(where, lambda: self._follow(method, url, params, payload, upload))
 
     def _fail(self, message: str) -> GitHubError:
         return scrubbed_error(self._scrub, message)
 
     def _follow(
-        self, method: str, url: str, params: Params | None, payload: JsonObject | None
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        payload: JsonObject | None,
+        upload: Upload | None = None,
     ) -> Answer:
         """One request and its whole reply, following redirects that stay on our origin.
 
@@ -119,7 +141,9 @@ class Transport:
                 method,
                 url,
                 params=params,
-                json=payload,
+                json=payload if upload is None else None,
+                data=None if upload is None else upload.data,
+                headers=None if upload is None else {"Content-Type": upload.content_type},
                 timeout=self._timeouts(),
                 allow_redirects=False,
                 stream=True,

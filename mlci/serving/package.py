@@ -1,7 +1,8 @@
 """A version's package: one folder that holds all a server needs, written all at once.
 
-package.json   the model, version, commit, task, target, the files with their md5,
-               and the input schema (columns and kinds) learnt at training
+package.json   the model, version, commit, task, target, the files with their md5, the
+               input schema (columns and kinds) learnt at training, and example rows
+Dockerfile     the container that serves this package with `mlci serve`
 <files>        deploy.files, copied from the DVC cache by the version's dvc.lock
 card.md        the model card
 evidence.json  the deploy gate's evidence, when the version went through it
@@ -20,11 +21,13 @@ from mlci.gitbatch import GitObjects
 from mlci.present.model_card import render
 from mlci.revision.snapshot import RevisionReader
 from mlci.spec.model import Spec
+from mlci.spec.model_deploy import IMAGE_REFERENCE
 from mlci.spec.paths import normalise
 from mlci.usecases.model_card import model_card
 
 MANIFEST = "package.json"
 PACKAGE_VERSION = 1
+MAX_EXAMPLES = 20
 
 
 def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> dict[str, Any]:
@@ -58,10 +61,12 @@ def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> 
             "target": card.target,
             "positive_class": card.positive_class,
             "files": files,
-            "input_schema": _input_schema(scratch, files),
+            "input_schema": _metadata(scratch, files).get("input_schema"),
+            "examples": _metadata(scratch, files).get("examples") or [],
         }
         (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         (scratch / "card.md").write_text(render(card))
+        (scratch / "Dockerfile").write_text(dockerfile(spec, manifest))
         if card.evidence is not None:
             evidence = json.dumps(card.evidence, indent=2, sort_keys=True)
             (scratch / "evidence.json").write_text(evidence + "\n")
@@ -72,19 +77,48 @@ def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> 
     return manifest
 
 
-def _input_schema(folder: Path, files: list[dict[str, str]]) -> list[dict[str, str]] | None:
-    """The `input_schema` of a metadata.json among the files (the scaffold's train.py writes
-    one), or None."""
+def dockerfile(spec: Spec, manifest: dict[str, Any]) -> str:
+    """The container definition that serves the package with `mlci serve`."""
+    from mlci import __version__
+    from mlci.render.templating import render as render_template
+
+    base = spec.deploy.container.base or f"python:{spec.ci.python}-slim"
+    if not IMAGE_REFERENCE.fullmatch(base):
+        raise UsageError(f"deploy.container.base {base!r} is not an image reference")
+    return render_template(
+        "container/Dockerfile.j2",
+        base=base,
+        model=manifest["model"],
+        version=manifest["version"],
+        commit=manifest["commit"],
+        mlci_version=__version__,
+    )
+
+
+def _metadata(folder: Path, files: list[dict[str, str]]) -> dict[str, Any]:
+    """What a metadata.json among the files (the scaffold's train.py writes one) says of the
+    model's input: `input_schema` (columns and kinds) and `examples` (a few rows of input, for
+    the smoke test); each left out when it is not of its shape."""
     for file in files:
         if Path(file["path"]).name != "metadata.json":
             continue
         try:
             found = json.loads((folder / file["path"]).read_text())
         except (OSError, ValueError):
-            return None
-        schema = found.get("input_schema") if isinstance(found, dict) else None
-        if isinstance(schema, list) and all(
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        schema = found.get("input_schema")
+        if not isinstance(schema, list) or not all(
             isinstance(c, dict) and isinstance(c.get("name"), str) for c in schema
         ):
-            return [{"name": c["name"], "type": str(c.get("type", "text"))} for c in schema]
-    return None
+            return {}
+        columns = [{"name": c["name"], "type": str(c.get("type", "text"))} for c in schema]
+        names = {c["name"] for c in columns}
+        examples = found.get("examples")
+        if not isinstance(examples, list) or not all(
+            isinstance(row, dict) and set(row) == names for row in examples
+        ):
+            examples = []
+        return {"input_schema": columns, "examples": examples[:MAX_EXAMPLES]}
+    return {}

@@ -26,9 +26,7 @@ from mlci.spec.model_base import (
     Label,
     Model,
     NotAnOption,
-    RegistryName,
     RemoteName,
-    StageName,
     Strings,
     WorkflowName,
     _params_shorthand,
@@ -44,6 +42,14 @@ from mlci.spec.model_ci import (
     SecurityRule,
     StepInsertion,
 )
+from mlci.spec.model_deploy import (
+    CommandTarget,
+    Container,
+    Deploy,
+    FolderTarget,
+    ObjectStoreTarget,
+    Oidc,
+)
 
 # The spec's models and constants, whichever module of the spec defines them: the rest of
 # mlci imports them from here.
@@ -56,10 +62,13 @@ __all__ = [
     "STEP_POINTS",
     "Artifact",
     "Cache",
+    "CommandTarget",
+    "Container",
     "DataSource",
     "Deploy",
     "DvcImport",
     "Evaluation",
+    "FolderTarget",
     "GateRule",
     "Gates",
     "KeyOverride",
@@ -67,6 +76,8 @@ __all__ = [
     "MetricsOutput",
     "MlciSource",
     "Model",
+    "ObjectStoreTarget",
+    "Oidc",
     "Output",
     "Overrides",
     "ParamsRef",
@@ -324,25 +335,6 @@ class Gates(Model):
     not_comparable: Literal["pass", "warn", "fail"] = "warn"
     """What a metric rule does when the two sides were evaluated on different rows and
     mlci could not compare them on the same ones, or a rule needs an interval it lacks."""
-
-
-class Deploy(Model):
-    """How a model reaches its environments: a registry of git tags in GTO's format."""
-
-    model: RegistryName = "model"
-    """The model's name in the registry: tags `<model>@v1.2.3` and `<model>#<stage>#N`."""
-    stages: tuple[StageName, ...] = ("staging", "prod")
-    """The stages in order: a version reaches a stage only after the one before it."""
-    files: tuple[NotAnOption, ...] = ()
-    """The model's files (DVC outputs), packaged and served: the first is the model, read
-    with skops; a `metadata.json` among them may give its `input_schema`."""
-
-    @model_validator(mode="after")
-    def _distinct_stages(self) -> Deploy:
-        repeated = sorted({s for s in self.stages if self.stages.count(s) > 1})
-        if repeated:
-            raise ValueError(f"`stages` lists {', '.join(repeated)} more than once")
-        return self
 
 
 class Artifact(Model):

@@ -14,6 +14,15 @@ Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterp
     POST   /repos/{owner}/{repo}/issues/{number}/comments
     PATCH  /repos/{owner}/{repo}/issues/comments/{id}
     DELETE /repos/{owner}/{repo}/issues/comments/{id}
+    GET    /repos/{owner}/{repo}/releases/tags/{tag}
+    POST   /repos/{owner}/{repo}/releases
+    GET    /repos/{owner}/{repo}/releases/{id}/assets
+    POST   {upload_url}?name=   (a release's upload URL, on this server unless `upload_host`)
+    DELETE /repos/{owner}/{repo}/releases/assets/{id}
+    GET    /repos/{owner}/{repo}/deployments?sha=&environment=
+    POST   /repos/{owner}/{repo}/deployments
+    POST   /repos/{owner}/{repo}/deployments/{id}/statuses
+    GET    /repos/{owner}/{repo}/actions/runs/{id}/approvals   (`approvals`)
 """
 
 from __future__ import annotations
@@ -26,10 +35,18 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 _LIST_OR_CREATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
 _UPDATE = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
+_RELEASE_BY_TAG = re.compile(r"/repos/([^/]+/[^/]+)/releases/tags/([^/]+)")
+_RELEASES = re.compile(r"/repos/([^/]+/[^/]+)/releases")
+_ASSETS = re.compile(r"/repos/([^/]+/[^/]+)/releases/(\d+)/assets")
+_UPLOAD = re.compile(r"/uploads/repos/([^/]+/[^/]+)/releases/(\d+)/assets")
+_ASSET = re.compile(r"/repos/([^/]+/[^/]+)/releases/assets/(\d+)")
+_DEPLOYMENTS = re.compile(r"/repos/([^/]+/[^/]+)/deployments")
+_STATUSES = re.compile(r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses")
+_APPROVALS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/approvals")
 BOT = "github-actions[bot]"
 
 
@@ -82,6 +99,15 @@ class FakeGitHub:
         self.delay = 0.0
         """Seconds to think before every answer: a slow server, within any read timeout."""
         self.faults: list[Fault] = []
+        self.releases: dict[str, list[dict[str, Any]]] = {}
+        self.assets: dict[int, list[dict[str, Any]]] = {}
+        """Release id -> its assets, each with its `data`."""
+        self.deployments: dict[str, list[dict[str, Any]]] = {}
+        self.statuses: dict[int, list[dict[str, Any]]] = {}
+        self.approvals: dict[int, list[dict[str, Any]]] = {}
+        """Run id -> what GET .../approvals answers."""
+        self.upload_host: str | None = None
+        """Host to name in a release's `upload_url` instead of our own (to test refusal)."""
         self.requests: list[Seen] = []
         self._next_id = 1001
         self._lock = threading.Lock()
@@ -188,11 +214,90 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 if github.lag:
                     github.hidden[made["id"]] = github.lag
                 return 201, made, {}
+            if (found := self._releases_route(method, path, url.query, raw)) is not None:
+                return found
             if (match := _UPDATE.fullmatch(path)) and method == "PATCH":
                 return self._update(match[1], int(match[2]), json.loads(raw)["body"])
             if match and method == "DELETE":
                 return self._delete(match[1], int(match[2]))
             return 404, {"message": "Not Found"}, {}
+
+        def _releases_route(
+            self, method: str, path: str, query: str, raw: bytes
+        ) -> tuple[int, Any, dict[str, str]] | None:
+            with github._lock:
+                return self._releases_locked(method, path, query, raw)
+
+        def _releases_locked(
+            self, method: str, path: str, query: str, raw: bytes
+        ) -> tuple[int, Any, dict[str, str]] | None:
+            host = github.upload_host or self.headers["Host"]
+            if (match := _RELEASE_BY_TAG.fullmatch(path)) and method == "GET":
+                tag = unquote(match[2])
+                for release in github.releases.get(match[1], []):
+                    if release["tag_name"] == tag:
+                        return 200, release, {}
+                return 404, {"message": "Not Found"}, {}
+            if (match := _RELEASES.fullmatch(path)) and method == "POST":
+                body = json.loads(raw)
+                id_ = github._next_id
+                github._next_id += 1
+                release = {
+                    **body,
+                    "id": id_,
+                    "html_url": f"https://github.test/{match[1]}/releases/{id_}",
+                    "upload_url": f"http://{host}{github.prefix}/uploads/repos/{match[1]}"
+                    f"/releases/{id_}/assets{{?name,label}}",
+                }
+                github.releases.setdefault(match[1], []).append(release)
+                return 201, release, {}
+            if (match := _ASSETS.fullmatch(path)) and method == "GET":
+                listed = [
+                    {k: v for k, v in a.items() if k != "data"}
+                    for a in github.assets.get(int(match[2]), [])
+                ]
+                return 200, listed, {}
+            if (match := _UPLOAD.fullmatch(path)) and method == "POST":
+                name = parse_qs(query)["name"][0]
+                id_ = github._next_id
+                github._next_id += 1
+                asset = {
+                    "id": id_,
+                    "name": name,
+                    "size": len(raw),
+                    "content_type": self.headers.get("Content-Type"),
+                    "browser_download_url": f"https://github.test/{match[1]}/download/{name}",
+                    "data": raw,
+                }
+                github.assets.setdefault(int(match[2]), []).append(asset)
+                return 201, {k: v for k, v in asset.items() if k != "data"}, {}
+            if (match := _ASSET.fullmatch(path)) and method == "DELETE":
+                for assets in github.assets.values():
+                    assets[:] = [a for a in assets if a["id"] != int(match[2])]
+                return 204, None, {}
+            if (match := _DEPLOYMENTS.fullmatch(path)) and method == "GET":
+                asked = parse_qs(query)
+                listed = [
+                    d
+                    for d in github.deployments.get(match[1], [])
+                    if d["sha"] == asked.get("sha", [d["sha"]])[0]
+                    and d["environment"] == asked.get("environment", [d["environment"]])[0]
+                ]
+                return 200, listed, {}
+            if (match := _DEPLOYMENTS.fullmatch(path)) and method == "POST":
+                body = json.loads(raw)
+                id_ = github._next_id
+                github._next_id += 1
+                made = {**body, "id": id_, "sha": body["ref"]}
+                github.deployments.setdefault(match[1], []).append(made)
+                return 201, made, {}
+            if (match := _STATUSES.fullmatch(path)) and method == "POST":
+                status = json.loads(raw)
+                github.statuses.setdefault(int(match[2]), []).append(status)
+                return 201, {**status, "id": github._next_id}, {}
+            if (match := _APPROVALS.fullmatch(path)) and method == "GET":
+                return 200, github.approvals.get(int(match[2]), []), {}
+            return None
 
         def _list(
             self, repo: str, number: int, query: dict[str, list[str]]

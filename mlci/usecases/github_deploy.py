@@ -1,0 +1,111 @@
+"""The deploy job's GitHub side: the package attached to its version's release, and a
+Deployment recorded with the evidence and the approver."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UsageError
+from mlci.publish.event import REPOSITORY_PATTERN
+from mlci.publish.github import DEFAULT_API_URL, GitHub
+from mlci.registry.tags import version_tag
+from mlci.serving.package import MANIFEST
+
+
+def _client(environ: Mapping[str, str]) -> tuple[GitHub, str]:
+    token = environ.get("GITHUB_TOKEN")
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    if not token:
+        raise UsageError("GITHUB_TOKEN is not set: run this in GitHub Actions, or set it")
+    if not REPOSITORY_PATTERN.fullmatch(repository):
+        raise UsageError(f"GITHUB_REPOSITORY is {repository!r}, not owner/name")
+    return GitHub(token, environ.get("GITHUB_API_URL") or DEFAULT_API_URL), repository
+
+
+def _manifest(package: Path) -> dict[str, Any]:
+    try:
+        found = json.loads((package / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{package} is not a package mlci wrote: {error}") from None
+    if not isinstance(found, dict):
+        raise UsageError(f"{package}/{MANIFEST} is not an object")
+    return found
+
+
+def release_package(package: Path, environ: Mapping[str, str]) -> str:
+    """Attach `package` to the release of its version tag; one line saying where."""
+    from mlci.delivery.archive import archive_name, package_archive
+    from mlci.publish.release import attach
+
+    manifest = _manifest(package)
+    model, version = manifest["model"], manifest["version"]
+    name = archive_name(model, version)
+    data = package_archive(package, name.removesuffix(".tar.gz"))
+    card = (package / "card.md").read_text(encoding="utf-8")
+    github, repository = _client(environ)
+    with github:
+        tag = version_tag(model, version)
+        attached = attach(github, repository, tag, f"{model} {version}", card, name, data)
+    what = "attached" if attached.uploaded else "already attached"
+    return github.scrub(f"{name} {what} to {attached.release_url}")
+
+
+def package_digest(package: Path) -> str:
+    """sha256 over the package's files, by name: what was deployed, exactly."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def record_deployment(
+    package: Path,
+    stage: str,
+    environment: str,
+    production: bool,
+    state: str,
+    environ: Mapping[str, str],
+) -> str:
+    """A GitHub Deployment of the package's commit to `environment`, with its evidence."""
+    from mlci.publish.deployment import approvals, record
+
+    manifest = _manifest(package)
+    evidence_file = package / "evidence.json"
+    evidence = json.loads(evidence_file.read_text()) if evidence_file.is_file() else None
+    github, repository = _client(environ)
+    run_id = int(environ["GITHUB_RUN_ID"]) if environ.get("GITHUB_RUN_ID", "").isdigit() else None
+    server = environ.get("GITHUB_SERVER_URL") or "https://github.com"
+    log_url = f"{server}/{repository}/actions/runs/{run_id}" if run_id else server
+    with github:
+        approved = approvals(github, repository, run_id, environment) if run_id else []
+        payload = {
+            "mlci": 1,
+            "model": manifest["model"],
+            "version": manifest["version"],
+            "stage": stage,
+            "package_sha256": package_digest(package),
+            "run_id": run_id,
+            "approved_by": [{"login": a.login, "comment": a.comment} for a in approved],
+            "evidence": evidence,
+        }
+        done = record(
+            github,
+            repository,
+            commit=manifest["commit"],
+            environment=environment,
+            payload=payload,
+            description=f"{manifest['model']} {manifest['version']} to {stage}",
+            production=production,
+            state=state,  # type: ignore[arg-type]  # the parser's choices are the states
+            log_url=log_url,
+        )
+    who = ", ".join(a.login for a in approved) or "no reviewer required"
+    return github.scrub(
+        f"deployment {done.deployment_id} of {manifest['version']} to {environment}: "
+        f"{done.state} (approved by: {who})"
+    )
