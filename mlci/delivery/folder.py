@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mlci.errors import UsageError
 from mlci.registry.tags import VERSION_PATTERN
+from mlci.serving.package import read_manifest
 
 CURRENT = "current"
 VERSIONS = "versions"
@@ -39,7 +40,7 @@ class Switched:
 
 def deploy_to_folder(package: Path, folder: Path, stage: str) -> Switched:
     """Make `package` the one `folder` serves."""
-    version = _version_of(package)
+    version = read_manifest(package)["version"]
     _refuse_links(package)
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
@@ -72,17 +73,6 @@ def served_version(folder: Path) -> str | None:
     if target.parent != Path(VERSIONS) or not VERSION_PATTERN.fullmatch(target.name):
         raise UsageError(f"{current} points to {target}, not to one of {VERSIONS}/: not mlci's")
     return target.name
-
-
-def _version_of(package: Path) -> str:
-    try:
-        manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{package} is not a package: {error}") from None
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
-        raise UsageError(f"{package}/package.json names no version such as v1.2.3")
-    return version
 
 
 def _refuse_links(package: Path) -> None:

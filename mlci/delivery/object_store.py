@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UsageError
-from mlci.serving.package import MANIFEST
+from mlci.serving.package import MANIFEST, read_manifest
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class StoreSwitch:
 def deploy_to_store(package: Path, url: str, stage: str) -> StoreSwitch:
     import fsspec
 
-    manifest = json.loads((package / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(package)
     try:
         fs, root = fsspec.core.url_to_fs(url)
     except (ImportError, ValueError) as error:

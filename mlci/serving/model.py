@@ -3,14 +3,13 @@ columns each row must have."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlci.errors import UsageError
-from mlci.serving.package import MANIFEST
+from mlci.serving.package import read_manifest
 
 # As the scaffold's evaluation: a model file names the types it builds; trust only these.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
@@ -83,10 +82,7 @@ def _plain(value: Any) -> Any:
 def load_package(folder: Path) -> LoadedModel:
     import skops.io as sio
 
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{folder} is not a package mlci wrote ({MANIFEST}: {error})") from None
+    manifest = read_manifest(folder)
     schema = manifest.get("input_schema")
     if not schema:
         raise UsageError(

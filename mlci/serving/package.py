@@ -61,8 +61,7 @@ def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> 
             "target": card.target,
             "positive_class": card.positive_class,
             "files": files,
-            "input_schema": _metadata(scratch, files).get("input_schema"),
-            "examples": _metadata(scratch, files).get("examples") or [],
+            **_metadata(scratch, files),
         }
         (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         (scratch / "card.md").write_text(render(card))
@@ -75,6 +74,30 @@ def build_package(root: Path, spec: Spec, version: str | None, output: Path) -> 
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return manifest
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """A package's package.json, checked for what every reader uses: the model, a version
+    such as v1.2.3, the commit and the files. Raises UsageError saying what is wrong."""
+    from mlci.registry.tags import VERSION_PATTERN
+
+    try:
+        found = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{folder} is not a package mlci wrote ({MANIFEST}: {error})") from None
+    if not (
+        isinstance(found, dict)
+        and isinstance(found.get("model"), str)
+        and isinstance(found.get("version"), str)
+        and VERSION_PATTERN.fullmatch(found["version"])
+        and isinstance(found.get("commit"), str)
+        and isinstance(found.get("files"), list)
+    ):
+        raise UsageError(
+            f"{folder}/{MANIFEST} lacks the model, a version such as v1.2.3, the commit or "
+            "the files: not a package mlci wrote"
+        )
+    return found
 
 
 def dockerfile(spec: Spec, manifest: dict[str, Any]) -> str:
@@ -105,14 +128,14 @@ def _metadata(folder: Path, files: list[dict[str, str]]) -> dict[str, Any]:
         try:
             found = json.loads((folder / file["path"]).read_text())
         except (OSError, ValueError):
-            return {}
+            return {"input_schema": None, "examples": []}
         if not isinstance(found, dict):
-            return {}
+            return {"input_schema": None, "examples": []}
         schema = found.get("input_schema")
         if not isinstance(schema, list) or not all(
             isinstance(c, dict) and isinstance(c.get("name"), str) for c in schema
         ):
-            return {}
+            return {"input_schema": None, "examples": []}
         columns = [{"name": c["name"], "type": str(c.get("type", "text"))} for c in schema]
         names = {c["name"] for c in columns}
         examples = found.get("examples")
@@ -121,4 +144,4 @@ def _metadata(folder: Path, files: list[dict[str, str]]) -> dict[str, Any]:
         ):
             examples = []
         return {"input_schema": columns, "examples": examples[:MAX_EXAMPLES]}
-    return {}
+    return {"input_schema": None, "examples": []}

@@ -3,7 +3,6 @@ them; the first that fails stops the rest, and the error says which."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import tempfile
@@ -11,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlci.errors import CheckFailed, UsageError
-from mlci.serving.package import MANIFEST
+from mlci.serving.package import read_manifest
 from mlci.spec.model import CommandTarget, FolderTarget, ObjectStoreTarget, Spec
 
 
@@ -21,7 +20,7 @@ def deliver(
     """Send `package` to each target of `stage`; one line per target, saying what changed."""
     if stage not in spec.deploy.stages:
         raise UsageError(f"{stage!r} is not one of deploy.stages ({', '.join(spec.deploy.stages)})")
-    manifest = json.loads((package / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(package)
     if manifest.get("model") != spec.deploy.model:
         raise UsageError(f"{package} holds {manifest.get('model')!r}, not {spec.deploy.model}")
     done = []

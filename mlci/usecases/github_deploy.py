@@ -7,13 +7,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from mlci.errors import UsageError
 from mlci.publish.event import REPOSITORY_PATTERN
 from mlci.publish.github import DEFAULT_API_URL, GitHub
 from mlci.registry.tags import version_tag
-from mlci.serving.package import MANIFEST
+from mlci.serving.package import read_manifest
 
 
 def _client(environ: Mapping[str, str]) -> tuple[GitHub, str]:
@@ -26,22 +25,12 @@ def _client(environ: Mapping[str, str]) -> tuple[GitHub, str]:
     return GitHub(token, environ.get("GITHUB_API_URL") or DEFAULT_API_URL), repository
 
 
-def _manifest(package: Path) -> dict[str, Any]:
-    try:
-        found = json.loads((package / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{package} is not a package mlci wrote: {error}") from None
-    if not isinstance(found, dict):
-        raise UsageError(f"{package}/{MANIFEST} is not an object")
-    return found
-
-
 def release_package(package: Path, environ: Mapping[str, str]) -> str:
     """Attach `package` to the release of its version tag; one line saying where."""
     from mlci.delivery.archive import archive_name, package_archive
     from mlci.publish.release import attach
 
-    manifest = _manifest(package)
+    manifest = read_manifest(package)
     model, version = manifest["model"], manifest["version"]
     name = archive_name(model, version)
     data = package_archive(package, name.removesuffix(".tar.gz"))
@@ -74,7 +63,7 @@ def record_deployment(
     """A GitHub Deployment of the package's commit to `environment`, with its evidence."""
     from mlci.publish.deployment import approvals, record
 
-    manifest = _manifest(package)
+    manifest = read_manifest(package)
     evidence_file = package / "evidence.json"
     evidence = json.loads(evidence_file.read_text()) if evidence_file.is_file() else None
     github, repository = _client(environ)

@@ -21,7 +21,7 @@ from mlci.spec.model import Oidc
 def _package(folder: Path, version: str) -> Path:
     folder.mkdir(parents=True)
     (folder / "model.skops").write_bytes(b"model " + version.encode())
-    manifest = {"model": "churn", "version": version, "commit": "c" * 40}
+    manifest = {"model": "churn", "version": version, "commit": "c" * 40, "files": []}
     (folder / "package.json").write_text(json.dumps(manifest))
     return folder
 

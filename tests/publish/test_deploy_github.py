@@ -22,7 +22,7 @@ REPO = "acme/churn"
 
 def _package(folder: Path) -> Path:
     folder.mkdir()
-    manifest = {"model": "churn", "version": "v1.2.0", "commit": "a" * 40}
+    manifest = {"model": "churn", "version": "v1.2.0", "commit": "a" * 40, "files": []}
     (folder / "package.json").write_text(json.dumps(manifest))
     (folder / "model.skops").write_bytes(b"\x00model")
     (folder / "card.md").write_text("# churn v1.2.0\n")
