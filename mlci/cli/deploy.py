@@ -103,3 +103,15 @@ def record_deployment(args: argparse.Namespace) -> int:
         printable(record(args.package, args.stage, environment, production, args.state, os.environ))
     )
     return EXIT_OK
+
+
+def dispatch_deploy(args: argparse.Namespace) -> int:
+    from mlci.usecases.github_deploy import dispatch_deploy as dispatch
+
+    _, spec = _spec(args)
+    if args.stage not in spec.deploy.stages:
+        raise UsageError(f"{args.stage!r} is not one of deploy.stages")
+    if not spec.deploy.files:
+        raise UsageError("mlci.yaml's deploy.files is empty, so there is no deploy workflow")
+    print(printable(dispatch(args.stage, args.ref or spec.ci.main_branch, os.environ)))
+    return EXIT_OK

@@ -120,4 +120,5 @@ _HANDLERS = {
     "deploy": ("mlci.cli.deploy", "deploy"),
     "release": ("mlci.cli.deploy", "release"),
     "record-deployment": ("mlci.cli.deploy", "record_deployment"),
+    "dispatch-deploy": ("mlci.cli.deploy", "dispatch_deploy"),
 }

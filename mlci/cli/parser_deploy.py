@@ -79,3 +79,18 @@ def add_deploy_commands(commands: Commands) -> None:
         choices=("success", "failure", "error", "in_progress"),
         help="how the deployment went (the job's status)",
     )
+
+    dispatch = _command(
+        commands,
+        "dispatch-deploy",
+        "start the deploy workflow for a stage (after a promotion pushed with GITHUB_TOKEN)",
+        "A stage tag pushed with GitHub Actions' GITHUB_TOKEN starts no workflow, so a job that "
+        "promotes (or rolls back) and pushes the tag runs this next: it starts "
+        "mlci-deploy.yml through workflow_dispatch for the stage (GITHUB_TOKEN with "
+        "actions: write). The deploy workflow then asks the registry, as for a pushed tag.",
+    )
+    _spec_option(dispatch, "the spec to read (default: mlci.yaml)", default=None)
+    dispatch.add_argument("stage", metavar="STAGE")
+    dispatch.add_argument(
+        "--ref", metavar="BRANCH", help="the branch whose deploy workflow runs (default: main's)"
+    )

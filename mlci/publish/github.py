@@ -167,6 +167,15 @@ class GitHub:
             raise self.fail(f"{where} failed: {unsure} (not retried: it may have worked)") from None
         return self._object(reply, where)
 
+    def trigger(self, path: str, payload: JsonObject) -> None:
+        """POST an order GitHub answers with no content (204, a workflow dispatch), not
+        retried: a second order would start a second run."""
+        url = self._url(path)
+        try:
+            self._request("POST", url, payload=payload)
+        except _Unsure as unsure:
+            raise self.fail(f"GitHub API POST {url} failed: {unsure} (not retried)") from None
+
     def patch(self, path: str, payload: JsonObject) -> JsonObject:
         """PATCH (idempotent: safe to repeat), and return the updated object."""
         url = self._url(path)

@@ -15,17 +15,23 @@ from typing import Any
 
 RULES = {
     "trigger": "no pull_request_target or workflow_run trigger (they run fork code with secrets)",
-    "permissions": "permissions: {} at the top; jobs name their scopes, read unless mlci's own",
+    "permissions": "permissions: {} at the top; jobs name their scopes, read unless mlci's own "
+    "(a deploy job may write only behind an environment, in a workflow no pull request starts)",
     "pin": "every action pinned to a full commit SHA (owner/repo@<40 hex>)",
     "expression-in-script": "no ${{ }} in run:, shell: or a script input (script injection)",
     "secrets": "secrets referenced one by one: no toJSON(secrets), secrets[...] or inherit",
     "credentials": "checkout with persist-credentials: false, and never of a pull request's head",
-    "cache-in-privileged-job": "no cache in a job that may write (cache poisoning)",
+    "cache-in-privileged-job": "no cache (actions/cache or setup-python's) in a job that may "
+    "write (cache poisoning)",
     "runner": "runs-on names fixed labels (no ${{ }}), and code from forks runs only on "
     "GitHub-hosted runners",
 }
 # Scopes mlci's own jobs may write: the pull-request report's comment.
 WRITABLE_SCOPES = frozenset({"pull-requests"})
+# Scopes a deploy job writes (the release, the image, the deployment record, OIDC): allowed
+# only in a job behind an `environment:` (its reviewers) of a workflow no pull request starts.
+DEPLOY_SCOPES = frozenset({"contents", "packages", "deployments", "id-token"})
+_PULL_REQUEST_TRIGGERS = frozenset({"pull_request", "pull_request_target", "issue_comment"})
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|docker://[^@\s]+@sha256:[0-9a-f]{64}|\./.*")
 # GitHub's own runner images; any other label (whatever its case) may be someone's machine.
 GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[a-z0-9.-]+")
@@ -60,7 +66,8 @@ def findings(workflow: Mapping[str, Any]) -> set[Finding]:
     jobs = workflow.get("jobs")
     for name, job in jobs.items() if isinstance(jobs, Mapping) else ():
         if isinstance(job, Mapping):
-            found |= _job_findings(f"jobs.{name}", job)
+            deploys = not names & _PULL_REQUEST_TRIGGERS and bool(job.get("environment"))
+            found |= _job_findings(f"jobs.{name}", job, deploys=deploys)
             if problem := _runner_finding(f"jobs.{name}", job, forks="pull_request" in names):
                 found.add(problem)
     return found
@@ -84,15 +91,18 @@ def _runner_finding(at: str, job: Mapping[str, Any], *, forks: bool) -> Finding 
     return None
 
 
-def _job_findings(at: str, job: Mapping[str, Any]) -> set[Finding]:
+def _job_findings(at: str, job: Mapping[str, Any], *, deploys: bool) -> set[Finding]:
+    """`deploys`: the job waits for an environment and no pull request can start it."""
     found: set[Finding] = set()
     permissions = job.get("permissions")
     writes = False
     if isinstance(permissions, Mapping):
         for scope, level in permissions.items():
             # Writing a pull request's comment is not a privilege a poisoned cache could use.
-            if str(level) == "write" and scope not in WRITABLE_SCOPES:
-                writes = True
+            if str(level) != "write" or scope in WRITABLE_SCOPES:
+                continue
+            writes = True
+            if not (deploys and scope in DEPLOY_SCOPES):
                 found.add(Finding("permissions", f"{at}.permissions.{scope}"))
     elif permissions is not None:
         found.add(Finding("permissions", f"{at}.permissions"))  # write-all, read-all
@@ -122,8 +132,10 @@ def step_findings(where: str, step: Mapping[str, Any], *, privileged: bool = Fal
             found.add(Finding("credentials", f"{where}.with.persist-credentials"))
         if "head" in str(inputs.get("ref", "")) or "head" in str(inputs.get("repository", "")):
             found.add(Finding("credentials", f"{where}.with.ref"))
-    if privileged and uses.startswith("actions/cache@"):
+    if privileged and uses.startswith(("actions/cache@", "actions/cache/restore@")):
         found.add(Finding("cache-in-privileged-job", f"{where}.uses"))
+    if privileged and uses.startswith("actions/setup-python@") and inputs.get("cache"):
+        found.add(Finding("cache-in-privileged-job", f"{where}.with.cache"))
     for text_path, text in _strings(step, (where,)):
         if _SECRETS.search(text):
             found.add(Finding("secrets", text_path))

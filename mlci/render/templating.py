@@ -56,6 +56,11 @@ def yaml_flow(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
 
+def expression_string(value: str) -> str:
+    """A string literal of GitHub's expression language: single quotes, doubled inside."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -75,6 +80,7 @@ def environment() -> jinja2.Environment:
     env.filters["q"] = yaml_string
     env.filters["flow"] = yaml_flow
     env.filters["script"] = yaml_script
+    env.filters["expression_string"] = expression_string
     return env
 
 

@@ -34,10 +34,20 @@ class WorkflowKind:
     template: str
 
 
-KINDS = (
-    WorkflowKind("pr", f"{WORKFLOWS_DIR}/mlci-pr.yml", "workflows/pr.yml.j2"),
-    WorkflowKind("main", f"{WORKFLOWS_DIR}/mlci-main.yml", "workflows/main.yml.j2"),
-)
+PR = WorkflowKind("pr", f"{WORKFLOWS_DIR}/mlci-pr.yml", "workflows/pr.yml.j2")
+MAIN = WorkflowKind("main", f"{WORKFLOWS_DIR}/mlci-main.yml", "workflows/main.yml.j2")
+DEPLOY = WorkflowKind("deploy", f"{WORKFLOWS_DIR}/mlci-deploy.yml", "workflows/deploy.yml.j2")
+# `overrides` that name `all` mean these: the deploy workflow is always named alone.
+PIPELINE_KINDS = ("pr", "main")
+
+
+def kinds(spec: Spec) -> tuple[WorkflowKind, ...]:
+    """The workflows this spec generates: the deploy one once there is a model to package."""
+    return (PR, MAIN, DEPLOY) if spec.deploy.files else (PR, MAIN)
+
+
+def _applies(named: str, kind: WorkflowName) -> bool:
+    return named == kind or (named == "all" and kind in PIPELINE_KINDS)
 
 
 def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
@@ -63,9 +73,27 @@ def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
     return points
 
 
+def deploy_step_points(spec: Spec, stage: str) -> list[tuple[str, str]]:
+    """(point, template) of each step of a stage's deploy job, in order."""
+    points = [(p, p) for p in ("checkout", "setup-python", "install")]
+    if spec.ci.remote is None and spec.data_ci_cannot_fetch():
+        points.append(("model-files", "pull-unreachable"))
+    else:
+        points.append(("model-files", "model-files"))
+    points += [("package", "package"), ("smoke", "smoke")]
+    if spec.deploy.release:
+        points.append(("release", "release"))
+    if spec.deploy.container.push:
+        points.append(("image", "image"))
+    if spec.deploy.targets.get(stage):
+        points.append(("deliver", "deliver"))
+    points.append(("record", "record"))
+    return points
+
+
 def render_workflows(spec: Spec) -> dict[str, str]:
     """File path -> content of every workflow mlci generates for this spec."""
-    return {kind.file: render_workflow(spec, kind) for kind in KINDS}
+    return {kind.file: render_workflow(spec, kind) for kind in kinds(spec)}
 
 
 def render_workflow(spec: Spec, kind: WorkflowKind, *, with_set: bool = True) -> str:
@@ -75,19 +103,40 @@ def render_workflow(spec: Spec, kind: WorkflowKind, *, with_set: bool = True) ->
         **_runner(spec, kind.key),
         "kind": kind.key,
     }
-    steps: list[str] = []
-    extras = _extra_steps(spec, kind.key)
-    for point, template in step_points(kind.key, spec):
-        steps.extend(extras.get(("before", point), []))
-        steps.append(render(f"workflows/steps/{template}.yml.j2", **context).rstrip())
-        steps.extend(extras.get(("after", point), []))
-    text = render(kind.template, steps=steps, **context)
+    if kind.key == "deploy":
+        jobs = []
+        for stage in spec.deploy.stages:
+            job: dict[str, Any] = {
+                "stage": stage,
+                "environment": spec.deploy.environment(stage),
+                "oidc": spec.deploy.uses_oidc(stage),
+            }
+            points = deploy_step_points(spec, stage)
+            job["steps"] = _steps(spec, kind.key, points, {**context, "job": job})
+            jobs.append(job)
+        text = render(kind.template, jobs=jobs, **context)
+    else:
+        steps = _steps(spec, kind.key, step_points(kind.key, spec), context)
+        text = render(kind.template, steps=steps, **context)
     if not with_set:
         return text
-    overrides = [o for o in spec.overrides.set if o.workflow in ("all", kind.key)]
+    overrides = [o for o in spec.overrides.set if _applies(o.workflow, kind.key)]
     if overrides:
         text = apply_key_overrides(text, overrides)
     return _with_accepted_risks(text, spec, kind.key)
+
+
+def _steps(
+    spec: Spec, kind: WorkflowName, points: list[tuple[str, str]], context: dict[str, Any]
+) -> list[str]:
+    """Each point's step, with the spec's own steps before and after it."""
+    steps: list[str] = []
+    extras = _extra_steps(spec, kind)
+    for point, template in points:
+        steps.extend(extras.get(("before", point), []))
+        steps.append(render(f"workflows/steps/{template}.yml.j2", **context).rstrip())
+        steps.extend(extras.get(("after", point), []))
+    return steps
 
 
 def _with_accepted_risks(text: str, spec: Spec, kind: WorkflowName) -> str:
@@ -95,7 +144,7 @@ def _with_accepted_risks(text: str, spec: Spec, kind: WorkflowName) -> str:
     accepted = [
         (f"overrides.set[{index}], {override.path}", override.accept_risk)
         for index, override in enumerate(spec.overrides.set)
-        if override.accept_risk and override.workflow in ("all", kind)
+        if override.accept_risk and _applies(override.workflow, kind)
     ]
     accepted += [
         (f"overrides.steps[{index}]", insertion.accept_risk)
@@ -119,11 +168,11 @@ def override_findings(spec: Spec) -> list[tuple[int, str, Finding]]:
     in the rendered workflow and does not accept by name."""
     found = []
     safe = YAML(typ="safe")
-    for kind in KINDS:
+    for kind in kinds(spec):
         current = render_workflow(spec, kind, with_set=False)
         seen = findings(safe.load(current))
         for index, override in enumerate(spec.overrides.set):
-            if override.workflow not in ("all", kind.key):
+            if not _applies(override.workflow, kind.key):
                 continue
             current = apply_key_overrides(current, [override])
             new = findings(safe.load(current)) - seen
@@ -173,6 +222,7 @@ def _context(spec: Spec) -> dict[str, Any]:
         "hint": REGENERATE_HINT,
         "ci": ci,
         "pins": {name: str(pin) for name, pin in PINS.items()},
+        "deploy": spec.deploy,
         "remote": remote,
         "pull_targets": _pull_targets(spec),
         "branches": list(ci.branches or (ci.main_branch,)),

@@ -17,7 +17,7 @@ STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # Named places in the generated workflows where `overrides.steps` may add steps.
-WorkflowName = Literal["pr", "main"]
+WorkflowName = Literal["pr", "main", "deploy"]
 STEP_POINTS = (
     "checkout",
     "setup-python",
@@ -30,6 +30,14 @@ STEP_POINTS = (
     "report",
     "gate",
     "trim-cache",
+    # The deploy workflow's, in each stage's job.
+    "model-files",
+    "package",
+    "smoke",
+    "release",
+    "image",
+    "deliver",
+    "record",
 )
 
 

@@ -98,3 +98,15 @@ def record_deployment(
         f"deployment {done.deployment_id} of {manifest['version']} to {environment}: "
         f"{done.state} (approved by: {who})"
     )
+
+
+def dispatch_deploy(stage: str, ref: str, environ: Mapping[str, str]) -> str:
+    """Start the deploy workflow for `stage` on `ref` (GITHUB_TOKEN with actions: write)."""
+    from mlci.publish.dispatch import dispatch_workflow
+    from mlci.render.workflows import DEPLOY
+
+    github, repository = _client(environ)
+    workflow_file = DEPLOY.file.rsplit("/", 1)[-1]
+    with github:
+        dispatch_workflow(github, repository, workflow_file, ref, {"stage": stage})
+    return github.scrub(f"started {workflow_file} on {ref} to deploy {stage}")

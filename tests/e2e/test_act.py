@@ -105,6 +105,8 @@ class Project:
             "GIT_COMMITTER_EMAIL": "t@mlci.invalid",
         }
         self.home = base / "home"
+        self.extra_path = ""
+        """Folders (each followed by ':') put first on act's PATH: stand-ins for tools."""
         self.actions = self._map_actions()
 
     def _map_actions(self) -> dict[str, Path | None]:
@@ -178,7 +180,19 @@ class Project:
             },
             "repository": {"full_name": REPOSITORY, "name": "demo", "owner": {"login": "acme"}},
         }
-        event_path = self.base / f"event-{number}.json"
+        return self.run_act("pull_request", event, api, git_url, cwd=merge)
+
+    def run_act(
+        self,
+        event_name: str,
+        event: dict[str, object],
+        api: str,
+        git_url: str,
+        cwd: Path,
+        *more: str,
+    ) -> subprocess.CompletedProcess[str]:
+        """act in host mode on `event`, the actions mapped to their code or stand-ins."""
+        event_path = self.base / f"event-{len(list(self.base.glob('event-*.json')))}.json"
         event_path.write_text(json.dumps(event))
         mapping = []
         for name, code in self.actions.items():
@@ -190,12 +204,12 @@ class Project:
                 pin = PINS[name]
                 mapping += ["--local-repository", f"{pin.action}@{pin.sha}={code}"]
         checkout = ["--no-skip-checkout"] if self.actions["checkout"] is not None else []
-        path = f"{BIN}:/usr/bin:/bin"  # git, node and act's helpers; Python comes from setup
+        path = f"{self.extra_path}{BIN}:/usr/bin:/bin"  # git, node, act's helpers; no Python
         env = {**self.env, "HOME": str(self.home), "PATH": path}
         return subprocess.run(
             [
                 _act(),
-                "pull_request",
+                event_name,
                 "-e",
                 str(event_path),
                 "-P",
@@ -221,8 +235,9 @@ class Project:
                 f"PIP_CACHE_DIR={Path.home() / '.cache' / 'pip'}",
                 "-s",
                 f"GITHUB_TOKEN={TOKEN}",
+                *more,
             ],
-            cwd=merge,
+            cwd=cwd,
             capture_output=True,
             text=True,
             env=env,

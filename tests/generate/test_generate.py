@@ -13,6 +13,7 @@ from tests.conftest import MINIMAL_SPEC, Repo
 
 PR = ".github/workflows/mlci-pr.yml"
 MAIN = ".github/workflows/mlci-main.yml"
+DEPLOY = ".github/workflows/mlci-deploy.yml"
 MANIFEST = ".mlci/manifest.json"
 SCHEMA = ".mlci/schema.json"
 FULL_SPEC = (Path(__file__).parents[1] / "specs" / "full.yaml").read_text()
@@ -92,7 +93,8 @@ def test_rendered_files_match_golden(
 ) -> None:
     project.write(files)
     assert project.mlci("generate", capsys=capsys).code == 0
-    for path in ("dvc.yaml", PR, MAIN, MANIFEST):
+    paths = ["dvc.yaml", PR, MAIN, MANIFEST] + ([DEPLOY] if name == "full" else [])
+    for path in paths:
         golden(f"{name}/{path.lstrip('.').replace('/', '__')}.golden", project.read(path))
 
 
@@ -113,6 +115,13 @@ def test_overrides_reach_the_workflows(project: Repo, capsys: pytest.CaptureFixt
     assert "timeout-minutes: 45" in pr and "timeout-minutes: 45" in main
     assert "name: Reproduce this change" in pr and "name: Reproduce the pipeline" in main
     assert 'TOKENIZERS_PARALLELISM: "false"' in main
+    # The deploy workflow is named alone: `all` overrides stay in the pipeline's workflows.
+    deploy = project.read(DEPLOY)
+    assert 'runs-on: ["self-hosted", "deploy"]' in deploy
+    assert "timeout-minutes: 45" not in deploy and "timeout-minutes: 5\n" in deploy
+    assert deploy.count("name: Show the package") == 2  # in each stage's job
+    assert deploy.index("name: Show the package") < deploy.index("id: smoke")
+    assert "Show the environment" not in deploy
 
 
 def test_check_passes_in_sync_and_fails_with_diff_when_spec_changes(

@@ -23,6 +23,7 @@ Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterp
     POST   /repos/{owner}/{repo}/deployments
     POST   /repos/{owner}/{repo}/deployments/{id}/statuses
     GET    /repos/{owner}/{repo}/actions/runs/{id}/approvals   (`approvals`)
+    POST   /repos/{owner}/{repo}/actions/workflows/{file}/dispatches   (204, `dispatches`)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _UPLOAD = re.compile(r"/uploads/repos/([^/]+/[^/]+)/releases/(\d+)/assets")
 _ASSET = re.compile(r"/repos/([^/]+/[^/]+)/releases/assets/(\d+)")
 _DEPLOYMENTS = re.compile(r"/repos/([^/]+/[^/]+)/deployments")
 _STATUSES = re.compile(r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses")
+_DISPATCHES = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/dispatches")
 _APPROVALS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/approvals")
 BOT = "github-actions[bot]"
 
@@ -106,6 +108,8 @@ class FakeGitHub:
         self.statuses: dict[int, list[dict[str, Any]]] = {}
         self.approvals: dict[int, list[dict[str, Any]]] = {}
         """Run id -> what GET .../approvals answers."""
+        self.dispatches: list[dict[str, Any]] = []
+        """Each workflow dispatch: repository, workflow file, ref and inputs."""
         self.upload_host: str | None = None
         """Host to name in a release's `upload_url` instead of our own (to test refusal)."""
         self.requests: list[Seen] = []
@@ -295,6 +299,13 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 status = json.loads(raw)
                 github.statuses.setdefault(int(match[2]), []).append(status)
                 return 201, {**status, "id": github._next_id}, {}
+            if (match := _DISPATCHES.fullmatch(path)) and method == "POST":
+                body = json.loads(raw)
+                if not isinstance(body.get("ref"), str):
+                    return 422, {"message": "Invalid request: ref is required"}, {}
+                workflow = unquote(match[2])
+                github.dispatches.append({"repository": match[1], "workflow": workflow, **body})
+                return 204, None, {}
             if (match := _APPROVALS.fullmatch(path)) and method == "GET":
                 return 200, github.approvals.get(int(match[2]), []), {}
             return None

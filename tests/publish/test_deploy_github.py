@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from mlci.publish.api_error import GitHubError
-from mlci.usecases.github_deploy import package_digest, record_deployment, release_package
-from tests.publish.github_server import FakeGitHub
+from mlci.usecases.github_deploy import (
+    dispatch_deploy,
+    package_digest,
+    record_deployment,
+    release_package,
+)
+from tests.publish.github_server import FakeGitHub, Fault
 
 TOKEN = "ghs_deploytoken0123456789abcdef"
 REPO = "acme/churn"
@@ -93,3 +98,23 @@ def test_the_deployment_carries_the_evidence_and_who_approved(tmp_path: Path) ->
     assert payload["package_sha256"] == package_digest(package)
     assert [s["state"] for s in statuses] == ["success", "success"]
     assert statuses[0]["log_url"] == f"https://github.test/{REPO}/actions/runs/77"
+
+
+def test_a_dispatch_starts_the_deploy_workflow_once() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+        said = dispatch_deploy("prod", "main", _environ(github))
+        assert said == "started mlci-deploy.yml on main to deploy prod"
+        assert github.dispatches == [
+            {
+                "repository": REPO,
+                "workflow": "mlci-deploy.yml",
+                "ref": "main",
+                "inputs": {"stage": "prod"},
+            }
+        ]
+        # A 5xx leaves unknown whether a run started: not sent again, and said so.
+        github.faults.append(Fault("POST", 502, times=5, message="Bad Gateway"))
+        with pytest.raises(GitHubError, match="not retried"):
+            dispatch_deploy("prod", "main", _environ(github))
+        posts = [r for r in github.requests if r.method == "POST"]
+        assert len(posts) == 2 and len(github.dispatches) == 1

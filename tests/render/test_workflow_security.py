@@ -18,6 +18,8 @@ from tests.render.workflow_checks import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+POOL = "projects/1/locations/global/workloadIdentityPools/pool/providers/github"
+
 VARIANTS = {
     "minimal": MINIMAL_SPEC,
     "full": FULL_SPEC,
@@ -30,9 +32,43 @@ VARIANTS = {
     + "ci:\n  remote:\n    url: s3://bucket/p\n"
     + "    credentials: {AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET}\n",
     "hosted-gpu-runner": MINIMAL_SPEC + "ci:\n  runs_on: gpu-4-core\n  schedule: '0 1 * * *'\n",
+    "deploy-default": MINIMAL_SPEC + "deploy:\n  files: [model.bin]\n",
+    # Every target, OIDC for each cloud, the remote's secrets, a runner of the team's own.
+    "deploy-targets-and-remote": MINIMAL_SPEC
+    + """\
+deploy:
+  model: churn
+  stages: [dev, staging, prod]
+  files: [model.bin]
+  environments: {prod: production}
+  container: {push: false}
+  targets:
+    dev:
+      - folder: /srv/models/churn
+    staging:
+      - object_store: gs://models/churn
+        oidc:
+          provider: gcp
+          workload_identity_provider: {POOL}
+          service_account: deploy@proj.iam.gserviceaccount.com
+      - command: ./notify.sh
+    prod:
+      - object_store: s3://models/churn
+        oidc: {provider: aws, role: "arn:aws:iam::123456789012:role/deploy", region: eu-west-1}
+ci:
+  remote:
+    url: s3://bucket/p
+    credentials: {AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET}
+overrides:
+  runs_on: {deploy: [self-hosted, gpu]}
+""".replace("{POOL}", POOL),
+    "deploy-gate-only": MINIMAL_SPEC
+    + "deploy:\n  files: [model.bin]\n  release: false\n  container: {push: false}\n",
 }
+# How many workflows each variant generates: the deploy one only with a model to package.
+WORKFLOW_COUNT = {name: 3 if "deploy:" in spec else 2 for name, spec in VARIANTS.items()}
 
-CUSTOM_RUNNER_LABELS = "self-hosted-runner:\n  labels: [gpu, gpu-4-core]\n"
+CUSTOM_RUNNER_LABELS = "self-hosted-runner:\n  labels: [gpu, gpu-4-core, deploy]\n"
 
 
 @pytest.fixture(params=sorted(VARIANTS))
@@ -46,7 +82,7 @@ def generated(
     # As a user with custom runner labels tells actionlint (it cannot know their runners).
     project.write({".github/actionlint.yaml": CUSTOM_RUNNER_LABELS})
     workflows = sorted((project.root / ".github" / "workflows").glob("mlci-*.yml"))
-    assert len(workflows) == 2
+    assert len(workflows) == WORKFLOW_COUNT[request.param]
     return workflows
 
 
