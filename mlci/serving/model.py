@@ -79,6 +79,19 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _model_file(folder: Path, files: list[Any]) -> Path:
+    """The package's first file, the model, refused unless it is a file inside the folder."""
+    first = files[0] if files else None
+    path = first.get("path") if isinstance(first, dict) else None
+    if not isinstance(path, str) or not path:
+        raise UsageError(f"{folder}'s package.json names no model file")
+    model_file = folder / path
+    inside = folder.resolve(), model_file.resolve()
+    if not inside[1].is_relative_to(inside[0]) or not model_file.is_file():
+        raise UsageError(f"{folder}'s model file {path!r} is not a file inside the package")
+    return model_file
+
+
 def load_package(folder: Path) -> LoadedModel:
     import skops.io as sio
 
@@ -88,7 +101,7 @@ def load_package(folder: Path) -> LoadedModel:
         raise UsageError(
             f"{folder}'s package has no input schema: package a model whose metadata.json has one"
         )
-    model_file = folder / manifest["files"][0]["path"]
+    model_file = _model_file(folder, manifest["files"])
     untrusted = sio.get_untrusted_types(file=model_file)
     refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
     if refused:
