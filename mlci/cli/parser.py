@@ -416,3 +416,12 @@ def _serve(commands: Commands) -> None:
     which.add_argument("--stage", metavar="STAGE", help="the version in this stage")
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000 (0: any free port)")
+    logged = serve.add_mutually_exclusive_group()
+    logged.add_argument(
+        "--prediction-log",
+        type=Path,
+        metavar="DIR",
+        help="where each predicted row is logged for `mlci monitor` (default: "
+        "$MLCI_PREDICTION_LOG, a folder target's predictions/, or ~/.local/state/mlci)",
+    )
+    logged.add_argument("--no-prediction-log", action="store_true", help="log nothing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def serve(args: argparse.Namespace) -> int:
     import tempfile
 
     from mlci.serving.model import LoadedModel, load_package
+    from mlci.serving.prediction_log import PredictionLog, default_log_folder
     from mlci.serving.server import make_server
 
     with contextlib.ExitStack() as cleanup:
@@ -112,10 +114,17 @@ def serve(args: argparse.Namespace) -> int:
         else:
             scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="mlci-")))
             model = load_package(_package_of(args, scratch / "package"))
-        server = make_server(model, args.host, args.port)
+        log = None
+        if not args.no_prediction_log:
+            folder = args.prediction_log or default_log_folder(
+                args.package or Path(), model.manifest["model"], dict(os.environ)
+            )
+            log = PredictionLog(folder)
+        server = make_server(model, args.host, args.port, log=log)
         shown = f"{model.manifest['model']} {model.manifest['version']}"
         address = f"http://{args.host}:{server.effective_port}"
-        print(printable(f"serving {shown} on {address}"), flush=True)
+        logged = f", logging predictions to {log.folder}" if log is not None else ""
+        print(printable(f"serving {shown} on {address}{logged}"), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     return EXIT_OK

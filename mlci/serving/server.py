@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mlci.serving.model import BadRows, LoadedModel
+from mlci.serving.prediction_log import PredictionLog
 
 MAX_BODY_BYTES = 1 << 20
 MAX_ROWS = 10_000
@@ -25,9 +26,9 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def application(
-    model: LoadedModel, max_bytes: int = MAX_BODY_BYTES
+    model: LoadedModel, max_bytes: int = MAX_BODY_BYTES, log: PredictionLog | None = None
 ) -> Callable[..., Iterable[bytes]]:
-    """The WSGI application that answers for `model`."""
+    """The WSGI application that answers for `model`, logging what it predicts to `log`."""
     manifest = model.manifest
     health = {
         "status": "ok",
@@ -63,6 +64,8 @@ def application(
             answer = model.predict(rows)
         except BadRows as error:
             return _reply(start_response, 422, {"error": str(error)})
+        if log is not None and isinstance(rows, list):  # predict() took them: rows of columns
+            log.write(manifest["version"], rows, answer["predictions"])
         return _reply(start_response, 200, answer)
 
     return app
@@ -77,12 +80,18 @@ def _reply(start_response: StartResponse, status: int, data: Any) -> list[bytes]
     return [body]
 
 
-def make_server(model: LoadedModel, host: str, port: int, max_bytes: int = MAX_BODY_BYTES) -> Any:
+def make_server(
+    model: LoadedModel,
+    host: str,
+    port: int,
+    max_bytes: int = MAX_BODY_BYTES,
+    log: PredictionLog | None = None,
+) -> Any:
     """A waitress server for `model` on host:port (0: any free port; see `.effective_port`)."""
     from waitress import create_server
 
     return create_server(
-        application(model, max_bytes),
+        application(model, max_bytes, log),
         host=host,
         port=port,
         max_request_body_size=max_bytes,

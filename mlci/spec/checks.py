@@ -90,6 +90,7 @@ class SpecChecker:
         self.check_metrics(writers)
         self.check_evaluation(writers)
         self.check_gates()
+        self.check_monitor()
         self.check_cycles()
         ci = CiChecker(self.spec, self.source, self.report)
         ci.check_ci_expressions()
@@ -307,6 +308,26 @@ class SpecChecker:
                     f"{raw!r} is not written by any stage: list it under the `outs:` of the "
                     "stage that writes it",
                 )
+
+    def check_monitor(self) -> None:
+        """The monitored stage is deployed, and the reference is data the spec can name."""
+        monitor = self.spec.monitor
+        if monitor is None:
+            return
+        stages = self.spec.deploy.stages
+        if monitor.stage is not None and monitor.stage not in stages:
+            self.report(
+                ("monitor", "stage"),
+                f"{monitor.stage!r} is not among deploy.stages ({', '.join(stages)}): "
+                "monitor a stage models are deployed to",
+            )
+        rescore = self.spec.evaluation.rescore if self.spec.evaluation is not None else None
+        if monitor.reference is None and rescore is None:
+            self.report(
+                ("monitor",),
+                "no reference data: set `monitor.reference` to the CSV the model learnt from "
+                "(or evaluation.rescore.training_data)",
+            )
 
     def check_cycles(self) -> None:
         outputs: PathIndex[str] = PathIndex()

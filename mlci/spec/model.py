@@ -50,6 +50,7 @@ from mlci.spec.model_deploy import (
     ObjectStoreTarget,
     Oidc,
 )
+from mlci.spec.model_monitor import Drift, Monitor, Retrain
 
 # The spec's models and constants, whichever module of the spec defines them: the rest of
 # mlci imports them from here.
@@ -66,6 +67,7 @@ __all__ = [
     "Container",
     "DataSource",
     "Deploy",
+    "Drift",
     "DvcImport",
     "Evaluation",
     "FolderTarget",
@@ -76,6 +78,7 @@ __all__ = [
     "MetricsOutput",
     "MlciSource",
     "Model",
+    "Monitor",
     "ObjectStoreTarget",
     "Oidc",
     "Output",
@@ -86,6 +89,7 @@ __all__ = [
     "Problem",
     "Remote",
     "Rescore",
+    "Retrain",
     "Scorer",
     "SecurityRule",
     "Spec",
@@ -376,8 +380,17 @@ class Spec(Model):
     """Per-row predictions: comparisons on the same rows, with confidence intervals."""
     gates: Gates = Gates()
     deploy: Deploy = Deploy()
+    monitor: Monitor | None = None
+    """Check the deployed model's data on a schedule; retrain on a sustained breach."""
     ci: CI = CI()
     overrides: Overrides = Overrides()
+
+    def monitoring(self) -> Monitor:
+        """The monitor settings, the defaults when mlci.yaml has no `monitor:`."""
+        return self.monitor or Monitor()
+
+    def monitored_stage(self) -> str:
+        return self.monitoring().stage or self.deploy.stages[-1]
 
     def metric_key(self, name: str) -> str:
         return self.metrics[name].key or name

@@ -21,7 +21,7 @@ DEFAULT_MAIN = "main"
 # equal to the models.
 SPEC_KEYS = frozenset(
     {"version", "problem", "data", "params", "stages", "metrics", "pipeline", "gates", "ci"}
-    | {"overrides", "evaluation", "deploy"}
+    | {"overrides", "evaluation", "deploy", "monitor"}
 )
 METRIC_KEYS = frozenset(
     {"file", "key", "direction", "threshold", "tolerance", "description", "scorer"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from mlci.serving.model import load_package
+from mlci.serving.prediction_log import read_log
 from mlci.serving.server import make_server
 from tests.conftest import Workspace
 
@@ -120,30 +122,36 @@ def test_health_and_clear_refusals(packaged: tuple[Path, Path], server: str) -> 
     assert requests.get(f"{server}/nothing", timeout=10).status_code == 404
 
 
-def test_the_command_serves_the_version_in_a_stage(packaged: tuple[Path, Path]) -> None:
+def test_the_command_serves_the_version_in_a_stage_and_logs_its_predictions(
+    packaged: tuple[Path, Path], tmp_path: Path
+) -> None:
     demo, _ = packaged
-    workspace_env = None
-    assert (
-        subprocess.run(
-            [sys.executable, "-m", "mlci", "promote", "--to", "staging"],
-            cwd=demo,
-            capture_output=True,
-            env=workspace_env,
-        ).returncode
-        == 0
+    promoted = subprocess.run(
+        [sys.executable, "-m", "mlci", "promote", "--to", "staging"], cwd=demo, capture_output=True
     )
+    assert promoted.returncode == 0
+    environ = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     process = subprocess.Popen(
         [sys.executable, "-m", "mlci", "serve", "--stage", "staging", "--port", "0"],
         cwd=demo,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=environ,
     )
     try:
         line = process.stdout.readline() if process.stdout else ""
         assert line.startswith("serving model v0.1.0 on http://127.0.0.1:"), process.stderr
-        address = line.split(" on ", 1)[1].strip()
+        address = line.split(" on ", 1)[1].split(",")[0].strip()
+        log = tmp_path / "state" / "mlci" / "predictions" / "model"
+        assert line.strip().endswith(f"logging predictions to {log}")
         assert requests.get(f"{address}/health", timeout=10).json()["version"] == "v0.1.0"
+        rows, _, _ = _test_rows(demo)
+        answer = requests.post(f"{address}/predict", json={"rows": rows[:3]}, timeout=30).json()
+        logged = read_log(log, 10)
+        assert [{k: r[k] for k in rows[0]} for r in logged.rows] == rows[:3]
+        assert [r["prediction"] for r in logged.rows] == answer["predictions"]
+        assert logged.versions == {"v0.1.0"}
     finally:
         process.terminate()
         process.wait(timeout=30)

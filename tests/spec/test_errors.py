@@ -41,8 +41,8 @@ from tests.spec.conftest import LoadSpec, SpecProblems
 # 26     - metric: accuracy
 # 27       min: 0.8
 TOP_KEYS = (
-    "ci, data, deploy, evaluation, gates, metrics, overrides, params, pipeline, problem, stages, "
-    "version"
+    "ci, data, deploy, evaluation, gates, metrics, monitor, overrides, params, pipeline, problem, "
+    "stages, version"
 )
 NESTING = (
     f"nests deeper than mlci's cap of {MAX_DEPTH} levels (aliases and merges count); flatten it"
@@ -678,11 +678,12 @@ def test_deploy_names_what_the_registry_tags_can_hold(problems: SpecProblems) ->
     assert "`stages` lists staging more than once" in twice
 
 
-def test_monitor_section_is_reserved(problems: SpecProblems) -> None:
-    assert problems(edit(append="monitor:\n  drift: true\n")) == [
-        "mlci.yaml:28:1: monitor: monitoring settings are not part of spec version 1 yet; "
-        "remove `monitor:` for now"
-    ]
+def test_monitor_keys_are_checked_where_they_are(problems: SpecProblems) -> None:
+    found = problems(edit(append="monitor:\n  drift: {psi: -1}\n"))
+    assert any("monitor.drift.psi" in p and "greater than 0" in p for p in found), found
+    found = problems(edit(append="monitor:\n  stage: live\n"))
+    assert any(":29:10: monitor.stage: 'live' is not among deploy.stages" in p for p in found)
+    assert any("monitor: no reference data: set `monitor.reference`" in p for p in found)
 
 
 def test_deploy_is_reserved_only_at_the_top(problems: SpecProblems) -> None:
