@@ -121,4 +121,5 @@ _HANDLERS = {
     "release": ("mlci.cli.deploy", "release"),
     "record-deployment": ("mlci.cli.deploy", "record_deployment"),
     "dispatch-deploy": ("mlci.cli.deploy", "dispatch_deploy"),
+    "monitor": ("mlci.cli.monitor", "monitor"),
 }

@@ -100,11 +100,18 @@ def _ks_p_value(reference: np.ndarray, current: np.ndarray, d: float) -> float:
 def population_stability(reference: np.ndarray, current: np.ndarray) -> float:
     """PSI = sum over bins of (c - r) * ln(c / r), with the bins the reference's deciles.
 
-    Both samples sorted. Ties make some quantiles equal; those bins merge."""
-    edges = np.unique(np.quantile(reference, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
-    expected = _bin_shares(reference, edges)
-    actual = _bin_shares(current, edges)
+    Both samples sorted."""
+    _, expected, actual = decile_shares(reference, current)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def decile_shares(
+    reference: np.ndarray, current: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reference's inner decile edges and each sample's share of rows per bin (floored
+    at PSI_FLOOR). Both samples sorted; ties make some deciles equal, and those bins merge."""
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
+    return edges, _bin_shares(reference, edges), _bin_shares(current, edges)
 
 
 def _bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -44,6 +44,17 @@ class LoadedModel:
             ]
         return answer
 
+    def predict_frame(self, frame: Any) -> list[Any]:
+        """Predictions for a table holding the schema's columns (numbers that do not read
+        as numbers become missing, which the model's imputer fills): for `mlci monitor`."""
+        import pandas as pd
+
+        table = pd.DataFrame({c["name"]: frame[c["name"]] for c in self.columns})
+        for column in self.columns:
+            if column["type"] == "number":
+                table[column["name"]] = pd.to_numeric(table[column["name"]], errors="coerce")
+        return [_plain(v) for v in self.estimator.predict(table)]
+
     def _checked(self, rows: Any) -> list[dict[str, Any]]:
         if not isinstance(rows, list) or not rows:
             raise BadRows("`rows` must be a non-empty list of objects, one per row")
