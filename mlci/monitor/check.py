@@ -23,7 +23,7 @@ import numpy as np
 from mlci.monitor.stats import (
     CategoricalDrift,
     NumericDrift,
-    categorical_drift,
+    categorical_drift_of_counts,
     decile_shares,
     numeric_drift,
 )
@@ -169,14 +169,15 @@ def check_feature(
             bars=_decile_bars(ref_values, cur_values),
         )
     else:
-        categories = categorical_drift(ref_values, cur_values)
+        labels, ref_counts, cur_counts = _category_counts(ref_values, cur_values)
+        categories = categorical_drift_of_counts(ref_counts, cur_counts)
         effect = categories.js
         judged = replace(
             unjudged,
             p_value=categories.chi2_p,
             test="chi-squared",
             categorical=categories,
-            bars=_category_bars(ref_values, cur_values),
+            bars=_category_bars(labels, ref_counts, cur_counts),
         )
     drifted = judged.p_value < drift.alpha and effect >= judged.threshold
     return replace(judged, effect=effect, verdict="drift" if drifted else "no drift")
@@ -193,8 +194,8 @@ def _values(column: pd.Series | None, kind: Kind) -> np.ndarray:
         numbers: np.ndarray = np.asarray(parsed, dtype=float)
         finite: np.ndarray = numbers[np.isfinite(numbers)]
         return finite
-    present = column.dropna()
-    return present.astype(str).to_numpy(dtype=str)
+    # Labels as text, kept as pandas objects: counting them by hash beats sorting strings.
+    return column.dropna().astype(str).to_numpy(dtype=object)
 
 
 def _decile_bars(reference: np.ndarray, current: np.ndarray) -> Bars:
@@ -207,19 +208,32 @@ def _decile_bars(reference: np.ndarray, current: np.ndarray) -> Bars:
     return Bars(tuple(labels), tuple(map(float, expected)), tuple(map(float, actual)))
 
 
-def _category_bars(reference: np.ndarray, current: np.ndarray) -> Bars:
-    names, ref_counts = np.unique(reference, return_counts=True)
-    order = np.argsort(-ref_counts, kind="stable")
-    shown = [str(n) for n in names[order][:SHOWN_CATEGORIES]]
-    cur_names, cur_counts = np.unique(current, return_counts=True)
-    ref_share = dict(zip(map(str, names), ref_counts / len(reference), strict=True))
-    cur_share = dict(zip(map(str, cur_names), cur_counts / len(current), strict=True))
-    labels = list(shown)
-    reference_bars = [ref_share.get(n, 0.0) for n in shown]
-    current_bars = [cur_share.get(n, 0.0) for n in shown]
+def _category_counts(
+    reference: np.ndarray, current: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every category either sample has, and each sample's count of it."""
+    import pandas as pd
+
+    ref = pd.Series(reference).value_counts(sort=False)
+    cur = pd.Series(current).value_counts(sort=False)
+    labels = sorted(set(ref.index) | set(cur.index))
+    return (
+        labels,
+        ref.reindex(labels, fill_value=0).to_numpy(dtype=np.int64),
+        cur.reindex(labels, fill_value=0).to_numpy(dtype=np.int64),
+    )
+
+
+def _category_bars(labels: list[str], reference: np.ndarray, current: np.ndarray) -> Bars:
+    """The reference's most common categories, and the rest summed as "(other)"."""
+    order = np.argsort(-reference, kind="stable")[:SHOWN_CATEGORIES]
+    ref_shares, cur_shares = reference / reference.sum(), current / current.sum()
+    shown = [labels[i] for i in order]
+    reference_bars = [float(ref_shares[i]) for i in order]
+    current_bars = [float(cur_shares[i]) for i in order]
     rest_reference, rest_current = 1 - sum(reference_bars), 1 - sum(current_bars)
     if rest_reference > 1e-12 or rest_current > 1e-12:
-        labels.append("(other)")
+        shown.append("(other)")
         reference_bars.append(max(rest_reference, 0.0))
         current_bars.append(max(rest_current, 0.0))
-    return Bars(tuple(labels), tuple(reference_bars), tuple(current_bars))
+    return Bars(tuple(shown), tuple(reference_bars), tuple(current_bars))

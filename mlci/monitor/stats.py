@@ -123,19 +123,23 @@ def _bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def categorical_drift(reference: np.ndarray, current: np.ndarray) -> CategoricalDrift:
     """Both samples of category labels (as text), non-empty."""
+    categories, codes = np.unique(np.concatenate((reference, current)), return_inverse=True)
+    split = len(reference)
+    return categorical_drift_of_counts(
+        np.bincount(codes[:split], minlength=len(categories)),
+        np.bincount(codes[split:], minlength=len(categories)),
+    )
+
+
+def categorical_drift_of_counts(reference: np.ndarray, current: np.ndarray) -> CategoricalDrift:
+    """From each sample's count of every category, the categories in the same order."""
     from scipy import stats
     from scipy.spatial import distance
 
-    categories, codes = np.unique(np.concatenate((reference, current)), return_inverse=True)
-    if len(categories) < 2:
+    table = np.stack((reference, current))
+    table = table[:, table.sum(axis=0) > 0]  # a category neither sample has is no category
+    if table.shape[1] < 2:
         return CategoricalDrift(chi2=0.0, chi2_p=1.0, js=0.0)
-    split = len(reference)
-    table = np.stack(
-        (
-            np.bincount(codes[:split], minlength=len(categories)),
-            np.bincount(codes[split:], minlength=len(categories)),
-        )
-    )
     chi2, p_value, _, _ = stats.chi2_contingency(table, correction=False)
     shares = table / table.sum(axis=1, keepdims=True)
     js = float(distance.jensenshannon(shares[0], shares[1], base=2))
