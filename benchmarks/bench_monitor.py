@@ -158,7 +158,8 @@ def main() -> int:
     agree = mlci["verdicts"] == scipy["verdicts"]
     print(f"verdicts agree: {agree} ({mlci['verdicts'].count('drift')} of {args.columns} drift)")
     met = mlci["seconds"] < TARGET_SECONDS and mlci["peak_mib"] < TARGET_MIB
-    print(f"target: under {TARGET_SECONDS:g} s within {TARGET_MIB} MiB: {'PASS' if met else 'MISS'}")
+    verdict = "PASS" if met else "MISS"
+    print(f"target: under {TARGET_SECONDS:g} s within {TARGET_MIB} MiB: {verdict}")
     return 0 if met and agree else 1
 
 
