@@ -39,4 +39,8 @@ def monitor(args: argparse.Namespace) -> int:
             write_atomic(Path(path), text)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         append_summary(Path(os.environ["GITHUB_STEP_SUMMARY"]), markdown)
+    if args.publish:
+        from mlci.usecases.monitor_upkeep import keep_monitor_issue
+
+        print(printable(keep_monitor_issue(report, markdown, spec, os.environ)))
     return EXIT_CHECK_FAILED if report.check.breached else EXIT_OK

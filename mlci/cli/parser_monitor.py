@@ -33,3 +33,10 @@ def add_monitor_command(commands: Commands) -> None:
     monitor.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     monitor.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
     monitor.add_argument("--markdown", type=Path, metavar="FILE", help="also write Markdown")
+    monitor.add_argument(
+        "--publish",
+        action="store_true",
+        help="in GitHub Actions: keep the model's issue up to date (opened on a breach, "
+        "closed when a check passes) and start the retraining after monitor.retrain.after "
+        "breaches in a row (GITHUB_TOKEN with issues: write, actions: write)",
+    )

@@ -100,7 +100,7 @@ def own_comments(
         # not a report, even when they hold the token.
         if (
             comment is not None
-            and _same_login(comment.author, author)
+            and same_login(comment.author, author)
             and comment.body.startswith(marker)
         ):
             found.append(comment)
@@ -149,7 +149,7 @@ def _create(
     if comment.body != body:  # found after a lost reply, and an older report
         comment = _update(github, pr, comment, body)
     notes: tuple[str, ...] = ()
-    if comment.author and not _same_login(comment.author, author):
+    if comment.author and not same_login(comment.author, author):
         notes = (
             f"the comment was written as {comment.author}, not {author}, so the next run "
             f"cannot find it: set {AUTHOR_VARIABLE}={comment.author} for the report step",
@@ -186,7 +186,7 @@ def _remove(github: GitHub, pr: PullRequest, duplicates: list[StickyComment]) ->
     return (*kept, *([f"removed {removed} duplicate report comment(s)"] if removed else []))
 
 
-def _same_login(a: str, b: str) -> bool:
+def same_login(a: str, b: str) -> bool:
     return bool(a) and a.casefold() == b.casefold()  # GitHub logins ignore case
 
 

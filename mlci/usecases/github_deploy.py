@@ -8,21 +8,9 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from mlci.errors import UsageError
-from mlci.publish.event import REPOSITORY_PATTERN
-from mlci.publish.github import DEFAULT_API_URL, GitHub
 from mlci.registry.tags import version_tag
 from mlci.serving.package import read_manifest
-
-
-def _client(environ: Mapping[str, str]) -> tuple[GitHub, str]:
-    token = environ.get("GITHUB_TOKEN")
-    repository = environ.get("GITHUB_REPOSITORY", "")
-    if not token:
-        raise UsageError("GITHUB_TOKEN is not set: run this in GitHub Actions, or set it")
-    if not REPOSITORY_PATTERN.fullmatch(repository):
-        raise UsageError(f"GITHUB_REPOSITORY is {repository!r}, not owner/name")
-    return GitHub(token, environ.get("GITHUB_API_URL") or DEFAULT_API_URL), repository
+from mlci.usecases.github_client import github_client
 
 
 def release_package(package: Path, environ: Mapping[str, str]) -> str:
@@ -35,7 +23,7 @@ def release_package(package: Path, environ: Mapping[str, str]) -> str:
     name = archive_name(model, version)
     data = package_archive(package, name.removesuffix(".tar.gz"))
     card = (package / "card.md").read_text(encoding="utf-8")
-    github, repository = _client(environ)
+    github, repository = github_client(environ)
     with github:
         tag = version_tag(model, version)
         attached = attach(github, repository, tag, f"{model} {version}", card, name, data)
@@ -66,7 +54,7 @@ def record_deployment(
     manifest = read_manifest(package)
     evidence_file = package / "evidence.json"
     evidence = json.loads(evidence_file.read_text()) if evidence_file.is_file() else None
-    github, repository = _client(environ)
+    github, repository = github_client(environ)
     run_id = int(environ["GITHUB_RUN_ID"]) if environ.get("GITHUB_RUN_ID", "").isdigit() else None
     server = environ.get("GITHUB_SERVER_URL") or "https://github.com"
     log_url = f"{server}/{repository}/actions/runs/{run_id}" if run_id else server
@@ -105,7 +93,7 @@ def dispatch_deploy(stage: str, ref: str, environ: Mapping[str, str]) -> str:
     from mlci.publish.dispatch import dispatch_workflow
     from mlci.render.workflows import DEPLOY
 
-    github, repository = _client(environ)
+    github, repository = github_client(environ)
     workflow_file = DEPLOY.file.rsplit("/", 1)[-1]
     with github:
         dispatch_workflow(github, repository, workflow_file, ref, {"stage": stage})

@@ -24,6 +24,9 @@ Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterp
     POST   /repos/{owner}/{repo}/deployments/{id}/statuses
     GET    /repos/{owner}/{repo}/actions/runs/{id}/approvals   (`approvals`)
     POST   /repos/{owner}/{repo}/actions/workflows/{file}/dispatches   (204, `dispatches`)
+    GET    /repos/{owner}/{repo}/issues?state=&per_page=&page=   (`issues`; no pull requests)
+    POST   /repos/{owner}/{repo}/issues
+    PATCH  /repos/{owner}/{repo}/issues/{number}   (body, state, state_reason)
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ _ASSET = re.compile(r"/repos/([^/]+/[^/]+)/releases/assets/(\d+)")
 _DEPLOYMENTS = re.compile(r"/repos/([^/]+/[^/]+)/deployments")
 _STATUSES = re.compile(r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses")
 _DISPATCHES = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/dispatches")
+_ISSUES = re.compile(r"/repos/([^/]+/[^/]+)/issues")
+_ISSUE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)")
 _APPROVALS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/approvals")
 BOT = "github-actions[bot]"
 
@@ -108,6 +113,8 @@ class FakeGitHub:
         self.statuses: dict[int, list[dict[str, Any]]] = {}
         self.approvals: dict[int, list[dict[str, Any]]] = {}
         """Run id -> what GET .../approvals answers."""
+        self.issues: dict[str, list[dict[str, Any]]] = {}
+        """Repository -> its issues, each with number, title, body, state and user."""
         self.dispatches: list[dict[str, Any]] = []
         """Each workflow dispatch: repository, workflow file, ref and inputs."""
         self.upload_host: str | None = None
@@ -151,6 +158,21 @@ class FakeGitHub:
             self._next_id += 1
             self.comments.setdefault((repo, number), []).append(comment)
             return comment
+
+    def add_issue(self, repo: str, title: str, body: str, author: str) -> dict[str, Any]:
+        """An open issue someone wrote (to test that mlci leaves others' issues alone)."""
+        with self._lock:
+            issue = {
+                "number": self._next_id,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "html_url": f"https://github.test/{repo}/issues/{self._next_id}",
+                "user": {"login": author, "type": "Bot" if author.endswith("[bot]") else "User"},
+            }
+            self._next_id += 1
+            self.issues.setdefault(repo, []).append(issue)
+            return issue
 
     def seen(self, method: str) -> list[str]:
         """Targets of the requests made with `method`, in order."""
@@ -299,6 +321,8 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 status = json.loads(raw)
                 github.statuses.setdefault(int(match[2]), []).append(status)
                 return 201, {**status, "id": github._next_id}, {}
+            if (found := self._issues_locked(method, path, query, raw)) is not None:
+                return found
             if (match := _DISPATCHES.fullmatch(path)) and method == "POST":
                 body = json.loads(raw)
                 if not isinstance(body.get("ref"), str):
@@ -308,6 +332,48 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return 204, None, {}
             if (match := _APPROVALS.fullmatch(path)) and method == "GET":
                 return 200, github.approvals.get(int(match[2]), []), {}
+            return None
+
+        def _issues_locked(
+            self, method: str, path: str, query: str, raw: bytes
+        ) -> tuple[int, Any, dict[str, str]] | None:
+            if (match := _ISSUES.fullmatch(path)) and method == "GET":
+                asked = parse_qs(query)
+                state = asked.get("state", ["open"])[0]
+                per_page = min(int(asked.get("per_page", ["30"])[0]), 100)
+                page = int(asked.get("page", ["1"])[0])
+                listed = [
+                    i for i in github.issues.get(match[1], []) if state in ("all", i["state"])
+                ]
+                items = listed[(page - 1) * per_page : page * per_page]
+                links = {}
+                if page * per_page < len(listed):
+                    base = f"http://{self.headers['Host']}{urlsplit(self.path).path}"
+                    links["Link"] = (
+                        f'<{base}?state={state}&per_page={per_page}&page={page + 1}>; rel="next"'
+                    )
+                return 200, items, links
+            if (match := _ISSUES.fullmatch(path)) and method == "POST":
+                body = json.loads(raw)
+                login = github.user or BOT
+                number = github._next_id
+                github._next_id += 1
+                issue = {
+                    "number": number,
+                    "title": body["title"],
+                    "body": body.get("body", ""),
+                    "state": "open",
+                    "html_url": f"https://github.test/{match[1]}/issues/{number}",
+                    "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                }
+                github.issues.setdefault(match[1], []).append(issue)
+                return 201, issue, {}
+            if (match := _ISSUE.fullmatch(path)) and method == "PATCH":
+                for issue in github.issues.get(match[1], []):
+                    if issue["number"] == int(match[2]):
+                        issue.update(json.loads(raw))
+                        return 200, issue, {}
+                return 404, {"message": "Not Found"}, {}
             return None
 
         def _list(
