@@ -122,4 +122,5 @@ _HANDLERS = {
     "record-deployment": ("mlci.cli.deploy", "record_deployment"),
     "dispatch-deploy": ("mlci.cli.deploy", "dispatch_deploy"),
     "monitor": ("mlci.cli.monitor", "monitor"),
+    "retrain-pr": ("mlci.cli.monitor", "retrain_pr"),
 }

@@ -30,6 +30,15 @@ def monitor(args: argparse.Namespace) -> int:
         environ=dict(os.environ),
     )
     markdown = monitor_markdown(report)
+    if args.publish:
+        import time
+
+        from mlci.usecases.monitor_upkeep import idle_warning
+
+        warning = idle_warning(root, spec.ci.main_branch, time.time())
+        if warning is not None:
+            print(printable(f"::warning title=The monitor's schedule may stop::{warning}"))
+            markdown += f"\n> [!WARNING]\n> {warning}\n"
     for line in markdown.splitlines():
         print(printable(line))
     outputs = {args.json: json_text(monitor_data(report)), args.markdown: markdown}
@@ -44,3 +53,11 @@ def monitor(args: argparse.Namespace) -> int:
 
         print(printable(keep_monitor_issue(report, markdown, spec, os.environ)))
     return EXIT_CHECK_FAILED if report.check.breached else EXIT_OK
+
+
+def retrain_pr(args: argparse.Namespace) -> int:
+    from mlci.usecases.retrain_pr import open_retrain_pr
+
+    root, spec = _spec(args)
+    print(printable(open_retrain_pr(root, spec, args.reason, os.environ)))
+    return EXIT_OK

@@ -54,10 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_registry, _register, _promote, _rollback, _evidence, _card, _package, _serve):
         add(commands)
     from mlci.cli.parser_deploy import add_deploy_commands
-    from mlci.cli.parser_monitor import add_monitor_command
+    from mlci.cli.parser_monitor import add_monitor_command, add_retrain_command
 
     add_deploy_commands(commands)
     add_monitor_command(commands)
+    add_retrain_command(commands)
     return parser
 
 

@@ -40,3 +40,19 @@ def add_monitor_command(commands: Commands) -> None:
         "closed when a check passes) and start the retraining after monitor.retrain.after "
         "breaches in a row (GITHUB_TOKEN with issues: write, actions: write)",
     )
+
+
+def add_retrain_command(commands: Commands) -> None:
+    from mlci.cli.parser import _command, _spec_option
+
+    retrain = _command(
+        commands,
+        "retrain-pr",
+        "commit a retraining on a branch and open its pull request (the retrain workflow)",
+        "After the data was refreshed and the pipeline reproduced: the changes to tracked "
+        "files (dvc.lock, .dvc files) are committed on the branch mlci/retrain-<run id>, "
+        "pushed with GITHUB_TOKEN and proposed as a pull request to the main branch, which "
+        "the merge gate judges like any other. Nothing changed: no pull request, exit 0.",
+    )
+    _spec_option(retrain, "the spec to read (default: mlci.yaml)", default=None)
+    retrain.add_argument("--reason", default="", help="why (the monitor's words)")

@@ -26,11 +26,13 @@ RULES = {
     "runner": "runs-on names fixed labels (no ${{ }}), and code from forks runs only on "
     "GitHub-hosted runners",
 }
-# Scopes mlci's own jobs may write: the pull-request report's comment.
-WRITABLE_SCOPES = frozenset({"pull-requests"})
-# Scopes a deploy job writes (the release, the image, the deployment record, OIDC): allowed
-# only in a job behind an `environment:` (its reviewers) of a workflow no pull request starts.
-DEPLOY_SCOPES = frozenset({"contents", "packages", "deployments", "id-token"})
+# Scopes mlci's own jobs may write anywhere: the pull-request report's comment, the
+# monitor's issue.
+WRITABLE_SCOPES = frozenset({"pull-requests", "issues"})
+# Scopes the deploy, monitor and retrain jobs write (the release, the image, the deployment
+# record, OIDC, starting a workflow, pushing a branch): allowed only in a job behind an
+# `environment:` (which can be given reviewers) of a workflow no pull request starts.
+DEPLOY_SCOPES = frozenset({"contents", "packages", "deployments", "id-token", "actions"})
 _PULL_REQUEST_TRIGGERS = frozenset({"pull_request", "pull_request_target", "issue_comment"})
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|docker://[^@\s]+@sha256:[0-9a-f]{64}|\./.*")
 # GitHub's own runner images; any other label (whatever its case) may be someone's machine.

@@ -37,13 +37,20 @@ class WorkflowKind:
 PR = WorkflowKind("pr", f"{WORKFLOWS_DIR}/mlci-pr.yml", "workflows/pr.yml.j2")
 MAIN = WorkflowKind("main", f"{WORKFLOWS_DIR}/mlci-main.yml", "workflows/main.yml.j2")
 DEPLOY = WorkflowKind("deploy", f"{WORKFLOWS_DIR}/mlci-deploy.yml", "workflows/deploy.yml.j2")
+MONITOR = WorkflowKind("monitor", f"{WORKFLOWS_DIR}/mlci-monitor.yml", "workflows/monitor.yml.j2")
+RETRAIN = WorkflowKind("retrain", f"{WORKFLOWS_DIR}/mlci-retrain.yml", "workflows/retrain.yml.j2")
 # `overrides` that name `all` mean these: the deploy workflow is always named alone.
 PIPELINE_KINDS = ("pr", "main")
 
 
 def kinds(spec: Spec) -> tuple[WorkflowKind, ...]:
-    """The workflows this spec generates: the deploy one once there is a model to package."""
-    return (PR, MAIN, DEPLOY) if spec.deploy.files else (PR, MAIN)
+    """The workflows this spec generates: deploy once there is a model to package, monitor
+    and retrain once mlci.yaml has a `monitor:` section."""
+    if not spec.deploy.files:
+        return (PR, MAIN)
+    if spec.monitor is None:
+        return (PR, MAIN, DEPLOY)
+    return (PR, MAIN, DEPLOY, MONITOR, *((RETRAIN,) if spec.monitor.retrain.enabled else ()))
 
 
 def _applies(named: str, kind: WorkflowName) -> bool:
@@ -76,10 +83,7 @@ def step_points(kind: str, spec: Spec) -> list[tuple[str, str]]:
 def deploy_step_points(spec: Spec, stage: str) -> list[tuple[str, str]]:
     """(point, template) of each step of a stage's deploy job, in order."""
     points = [(p, p) for p in ("checkout", "setup-python", "install")]
-    if spec.ci.remote is None and spec.data_ci_cannot_fetch():
-        points.append(("model-files", "pull-unreachable"))
-    else:
-        points.append(("model-files", "model-files"))
+    points.append(("model-files", _model_files_template(spec)))
     points += [("package", "package"), ("smoke", "smoke")]
     if spec.deploy.release:
         points.append(("release", "release"))
@@ -89,6 +93,50 @@ def deploy_step_points(spec: Spec, stage: str) -> list[tuple[str, str]]:
         points.append(("deliver", "deliver"))
     points.append(("record", "record"))
     return points
+
+
+def monitor_step_points(spec: Spec) -> list[tuple[str, str]]:
+    """(point, template) of each step of the monitor job, in order."""
+    points = [(p, p) for p in ("checkout", "setup-python", "install")]
+    points.append(("model-files", _model_files_template(spec)))
+    points.append(("monitor", "monitor"))
+    return points
+
+
+def retrain_step_points(spec: Spec) -> list[tuple[str, str]]:
+    """(point, template) of each step of the retrain job, in order."""
+    points = [(p, p) for p in ("checkout", "setup-python", "install")]
+    if spec.ci.remote is not None:
+        points.append(("pull", "pull"))
+    elif spec.data_ci_cannot_fetch():
+        points.append(("pull", "pull-unreachable"))
+    if spec.monitoring().retrain.refresh:
+        points.append(("refresh", "refresh"))
+    points.append(("reproduce", "reproduce"))
+    if spec.ci.remote is not None:
+        points.append(("push", "push"))
+    points.append(("open-pr", "open-pr"))
+    return points
+
+
+def _model_files_template(spec: Spec) -> str:
+    if spec.ci.remote is None and spec.data_ci_cannot_fetch():
+        return "pull-unreachable"
+    return "model-files"
+
+
+def _monitor_context(spec: Spec) -> dict[str, Any]:
+    monitor = spec.monitoring()
+    reference = monitor.reference
+    if reference is None and spec.evaluation is not None and spec.evaluation.rescore is not None:
+        reference = spec.evaluation.rescore.training_data
+    return {
+        "monitor": monitor,
+        "monitored_stage": spec.monitored_stage(),
+        "plan_name": "Which version the stage serves",
+        "model_files": [*spec.deploy.files, *([reference] if reference else [])],
+        "model_files_name": "Bring the version's model and training data into the DVC cache",
+    }
 
 
 def render_workflows(spec: Spec) -> dict[str, str]:
@@ -103,7 +151,20 @@ def render_workflow(spec: Spec, kind: WorkflowKind, *, with_set: bool = True) ->
         **_runner(spec, kind.key),
         "kind": kind.key,
     }
-    if kind.key == "deploy":
+    if kind.key == "monitor":
+        context.update(_monitor_context(spec))
+        steps = _steps(spec, kind.key, monitor_step_points(spec), context)
+        text = render(kind.template, steps=steps, **context)
+    elif kind.key == "retrain":
+        context["monitor"] = spec.monitoring()
+        steps = _steps(spec, kind.key, retrain_step_points(spec), context)
+        text = render(kind.template, steps=steps, **context)
+    elif kind.key == "deploy":
+        context.update(
+            plan_name="Which version goes to which stage",
+            model_files=list(spec.deploy.files),
+            model_files_name="Bring the version's model files into the DVC cache",
+        )
         jobs = []
         for stage in spec.deploy.stages:
             job: dict[str, Any] = {

@@ -39,7 +39,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:
         return f" (did you mean {close[0]!r}?)"
-    if options and len(options) <= 20:
+    if options and len(options) <= 24:
         return " (expected one of: " + ", ".join(options) + ")"
     return ""
 

@@ -17,7 +17,7 @@ STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # Named places in the generated workflows where `overrides.steps` may add steps.
-WorkflowName = Literal["pr", "main", "deploy"]
+WorkflowName = Literal["pr", "main", "deploy", "monitor", "retrain"]
 STEP_POINTS = (
     "checkout",
     "setup-python",
@@ -38,6 +38,10 @@ STEP_POINTS = (
     "image",
     "deliver",
     "record",
+    # The monitor workflow's and the retrain workflow's.
+    "monitor",
+    "refresh",
+    "open-pr",
 )
 
 

@@ -155,8 +155,8 @@ class StepInsertion(Model):
 class KeyOverride(Model):
     """Set any key of a generated workflow, by dotted path."""
 
-    workflow: Literal["pr", "main", "deploy", "all"] = "all"
-    """`all`: the pipeline's workflows, pr and main; the deploy workflow is named alone."""
+    workflow: Literal["pr", "main", "deploy", "monitor", "retrain", "all"] = "all"
+    """`all`: the pipeline's workflows, pr and main; the others are named alone."""
     path: str
     """Dotted path, e.g. `jobs.reproduce.runs-on`."""
     value: Any

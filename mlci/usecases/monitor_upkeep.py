@@ -4,11 +4,35 @@ a sustained breach start the retraining workflow (a pull request the merge gate 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
+from mlci.errors import UsageError
 from mlci.spec.model import Spec
 from mlci.usecases.monitor import MonitorReport
 
 RETRAIN_WORKFLOW = "mlci-retrain.yml"
+# GitHub disables a public repository's schedules after 60 days without activity.
+IDLE_DISABLES_DAYS = 60
+IDLE_WARNING_DAYS = 50
+
+
+def idle_warning(root: Path, branch: str, now: float) -> str | None:
+    """A warning when the main branch has had no commit for IDLE_WARNING_DAYS: soon GitHub
+    stops running the monitor's schedule, and nothing says so."""
+    from mlci.git import first_parent_log
+
+    try:
+        (last,) = first_parent_log(root, branch, 1)
+    except (UsageError, ValueError):
+        return None
+    days = int((now - last.time) // 86_400)
+    if days < IDLE_WARNING_DAYS:
+        return None
+    return (
+        f"No commit on {branch} for {days} days: GitHub disables the schedule of a public "
+        f"repository after {IDLE_DISABLES_DAYS} days without activity, and this monitor "
+        "would stop. Push a commit, or re-enable the workflow under Actions when it stops."
+    )
 
 
 def keep_monitor_issue(

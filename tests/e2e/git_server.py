@@ -6,6 +6,7 @@ code against real git, offline. Repositories are bare folders under `root`, as o
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import threading
@@ -25,8 +26,11 @@ def _http_backend() -> str:
 
 
 class GitServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, token: str | None = None) -> None:
+        """With `token`, every request must carry it as GitHub's git server takes an Actions
+        token (basic auth as x-access-token), and pushes are allowed; without, reads only."""
         self.root = root
+        self.token = token
         backend = _http_backend()
         serving = self
 
@@ -39,6 +43,18 @@ class GitServer:
 
             def _cgi(self) -> None:
                 url = urlsplit(self.path)
+                user = ""
+                if serving.token is not None:
+                    basic = base64.b64encode(f"x-access-token:{serving.token}".encode()).decode()
+                    if self.headers.get("Authorization", "") != f"basic {basic}" and (
+                        self.headers.get("Authorization", "") != f"Basic {basic}"
+                    ):
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    user = "x-access-token"  # git http-backend lets a named user push
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 env = {
@@ -52,6 +68,7 @@ class GitServer:
                     "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
                     "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
                     "REMOTE_ADDR": "127.0.0.1",
+                    **({"REMOTE_USER": user} if user else {}),
                 }
                 done = subprocess.run([backend], input=body, env=env, capture_output=True)
                 head, _, payload = done.stdout.partition(b"\r\n\r\n")

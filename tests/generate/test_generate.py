@@ -14,6 +14,8 @@ from tests.conftest import MINIMAL_SPEC, Repo
 PR = ".github/workflows/mlci-pr.yml"
 MAIN = ".github/workflows/mlci-main.yml"
 DEPLOY = ".github/workflows/mlci-deploy.yml"
+MONITOR = ".github/workflows/mlci-monitor.yml"
+RETRAIN = ".github/workflows/mlci-retrain.yml"
 MANIFEST = ".mlci/manifest.json"
 SCHEMA = ".mlci/schema.json"
 FULL_SPEC = (Path(__file__).parents[1] / "specs" / "full.yaml").read_text()
@@ -93,7 +95,9 @@ def test_rendered_files_match_golden(
 ) -> None:
     project.write(files)
     assert project.mlci("generate", capsys=capsys).code == 0
-    paths = ["dvc.yaml", PR, MAIN, MANIFEST] + ([DEPLOY] if name == "full" else [])
+    paths = ["dvc.yaml", PR, MAIN, MANIFEST] + (
+        [DEPLOY, MONITOR, RETRAIN] if name == "full" else []
+    )
     for path in paths:
         golden(f"{name}/{path.lstrip('.').replace('/', '__')}.golden", project.read(path))
 

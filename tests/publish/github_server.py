@@ -27,6 +27,8 @@ Endpoints, as GitHub documents them (under `prefix`, "/api/v3" for GitHub Enterp
     GET    /repos/{owner}/{repo}/issues?state=&per_page=&page=   (`issues`; no pull requests)
     POST   /repos/{owner}/{repo}/issues
     PATCH  /repos/{owner}/{repo}/issues/{number}   (body, state, state_reason)
+    GET    /repos/{owner}/{repo}/pulls?head=&state=   (`pulls`)
+    POST   /repos/{owner}/{repo}/pulls
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ _ASSET = re.compile(r"/repos/([^/]+/[^/]+)/releases/assets/(\d+)")
 _DEPLOYMENTS = re.compile(r"/repos/([^/]+/[^/]+)/deployments")
 _STATUSES = re.compile(r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses")
 _DISPATCHES = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/dispatches")
+_PULLS = re.compile(r"/repos/([^/]+/[^/]+)/pulls")
 _ISSUES = re.compile(r"/repos/([^/]+/[^/]+)/issues")
 _ISSUE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)")
 _APPROVALS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/approvals")
@@ -113,6 +116,8 @@ class FakeGitHub:
         self.statuses: dict[int, list[dict[str, Any]]] = {}
         self.approvals: dict[int, list[dict[str, Any]]] = {}
         """Run id -> what GET .../approvals answers."""
+        self.pulls: dict[str, list[dict[str, Any]]] = {}
+        """Repository -> the pull requests opened through the API."""
         self.issues: dict[str, list[dict[str, Any]]] = {}
         """Repository -> its issues, each with number, title, body, state and user."""
         self.dispatches: list[dict[str, Any]] = []
@@ -337,6 +342,29 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _issues_locked(
             self, method: str, path: str, query: str, raw: bytes
         ) -> tuple[int, Any, dict[str, str]] | None:
+            if (match := _PULLS.fullmatch(path)) and method == "GET":
+                asked = parse_qs(query)
+                head = asked.get("head", [""])[0].partition(":")[2]
+                listed = [
+                    pull for pull in github.pulls.get(match[1], [])
+                    if not head or pull["head"]["ref"] == head
+                ]  # fmt: skip
+                return 200, listed, {}
+            if (match := _PULLS.fullmatch(path)) and method == "POST":
+                body = json.loads(raw)
+                number = github._next_id
+                github._next_id += 1
+                pull = {
+                    "number": number,
+                    "title": body["title"],
+                    "body": body.get("body", ""),
+                    "state": "open",
+                    "head": {"ref": body["head"]},
+                    "base": {"ref": body["base"]},
+                    "html_url": f"https://github.test/{match[1]}/pull/{number}",
+                }
+                github.pulls.setdefault(match[1], []).append(pull)
+                return 201, pull, {}
             if (match := _ISSUES.fullmatch(path)) and method == "GET":
                 asked = parse_qs(query)
                 state = asked.get("state", ["open"])[0]

@@ -62,11 +62,17 @@ ci:
 overrides:
   runs_on: {deploy: [self-hosted, gpu]}
 """.replace("{POOL}", POOL),
+    "monitor-and-retrain": MINIMAL_SPEC
+    + "deploy:\n  files: [model.bin]\n"
+    + "monitor:\n  reference: data/raw.csv\n  retrain: {refresh: ./refresh.sh}\n"
+    + "ci:\n  remote:\n    url: s3://bucket/p\n    credentials: {AWS_ACCESS_KEY_ID: KEY_ID}\n",
     "deploy-gate-only": MINIMAL_SPEC
     + "deploy:\n  files: [model.bin]\n  release: false\n  container: {push: false}\n",
 }
 # How many workflows each variant generates: the deploy one only with a model to package.
-WORKFLOW_COUNT = {name: 3 if "deploy:" in spec else 2 for name, spec in VARIANTS.items()}
+WORKFLOW_COUNT = {
+    name: 2 + ("deploy:" in spec) + 2 * ("monitor:" in spec) for name, spec in VARIANTS.items()
+}
 
 CUSTOM_RUNNER_LABELS = "self-hosted-runner:\n  labels: [gpu, gpu-4-core, deploy]\n"
 
