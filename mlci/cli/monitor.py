@@ -52,7 +52,7 @@ def monitor(args: argparse.Namespace) -> int:
         from mlci.usecases.monitor_upkeep import keep_monitor_issue
 
         print(printable(keep_monitor_issue(report, markdown, spec, os.environ)))
-    return EXIT_CHECK_FAILED if report.check.breached else EXIT_OK
+    return EXIT_CHECK_FAILED if report.breached else EXIT_OK
 
 
 def retrain_pr(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ def monitor_html(report: MonitorReport) -> str:
     for feature in rows:
         parts.append(_row(feature, feature is check.prediction))
     parts.append("</table>")
+    parts += _performance(report)
     parts.append(
         '<p class="legend">'
         f'<span style="color:{REFERENCE_COLOUR}">&#9632; reference</span>'
@@ -58,6 +59,27 @@ def monitor_html(report: MonitorReport) -> str:
             )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _performance(report: MonitorReport) -> list[str]:
+    compared = report.performance
+    if compared is None:
+        return [f"<p>Performance: {html.escape(report.performance_note)}.</p>"]
+    parts = [
+        f"<p>Performance on {compared.rows:,} labelled rows, against the deploy-time "
+        "evaluation:</p><table><tr><th>Metric</th><th>At deploy</th><th>Now</th>"
+        "<th>Change [interval]</th><th>Verdict</th></tr>"
+    ]
+    for metric in compared.metrics.values():
+        marked = ' class="drift"' if metric.verdict == "worse" else ""
+        parts.append(
+            f"<tr><td>{html.escape(metric.name)}</td><td>{metric.base:.4g}</td>"
+            f"<td>{metric.change:.4g}</td><td>{metric.difference:+.4g} "
+            f"[{metric.low:+.4g}, {metric.high:+.4g}]</td>"
+            f"<td{marked}>{html.escape(metric.verdict)}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
 
 
 def _row(feature: FeatureCheck, is_prediction: bool) -> str:

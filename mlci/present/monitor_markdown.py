@@ -24,12 +24,14 @@ VERDICT_MARK = {
 def headline(report: MonitorReport) -> str:
     check = report.check
     who = f"{report.model} {report.version} in {report.stage}"
-    if check.breached:
+    if report.breached:
         what = []
         if check.dataset_drift:
             what.append(f"{_share(check.drifted_share)} of its features drift")
         if check.prediction is not None and check.prediction.verdict == "drift":
             what.append("its predictions drift")
+        if report.worse:
+            what.append(f"{', '.join(report.worse)} fell since it was deployed")
         return f"mlci monitor: breach: {who}: " + " and ".join(what)
     if check.dataset_drift is None:
         return f"mlci monitor: not enough data: {who}"
@@ -61,7 +63,31 @@ def monitor_markdown(report: MonitorReport) -> str:
     ]
     rows = [*check.features, *([check.prediction] if check.prediction is not None else [])]
     lines += [_row(feature, feature is check.prediction) for feature in rows]
+    lines += ["", *_performance_lines(report)]
     return "\n".join(lines) + "\n"
+
+
+def _performance_lines(report: MonitorReport) -> list[str]:
+    """The labelled rows' metrics against the deploy-time evaluation's, with intervals."""
+    compared = report.performance
+    if compared is None:
+        return [f"Performance: {text(report.performance_note)}."]
+    confidence = f"{100 * compared.settings.confidence:g}%"
+    lines = [
+        f"Performance on the window's {compared.rows:,} labelled rows, against the "
+        f"version's own evaluation ({confidence} intervals of the change):",
+        "",
+        "| Metric | At deploy | Now | Change [interval] | Verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for metric in compared.metrics.values():
+        lines.append(
+            f"| {cell_code(metric.name)} | {metric.base:.4g} | {metric.change:.4g} | "
+            f"{metric.difference:+.4g} [{metric.low:+.4g}, {metric.high:+.4g}] | "
+            f"{'❌ worse' if metric.verdict == 'worse' else metric.verdict} |"
+        )
+    lines += [f"- {cell_code(name)}: {text(why)}" for name, why in compared.skipped.items()]
+    return lines
 
 
 def _row(feature: FeatureCheck, is_prediction: bool) -> str:
@@ -91,7 +117,8 @@ def monitor_data(report: MonitorReport) -> dict[str, Any]:
         "reference": report.reference,
         "current": report.current,
         "skipped_lines": report.skipped,
-        "breached": check.breached,
+        "breached": report.breached,
+        "performance": _performance_data(report),
         "dataset_drift": check.dataset_drift,
         "drifted_share": check.drifted_share,
         "settings": check.settings.model_dump(mode="json"),
@@ -106,3 +133,19 @@ def _feature_data(feature: FeatureCheck) -> dict[str, Any]:
         value = getattr(feature, nested)
         data[nested] = dataclass_data(value) if value is not None else None
     return data
+
+
+def _performance_data(report: MonitorReport) -> dict[str, Any]:
+    compared = report.performance
+    if compared is None:
+        return {"note": report.performance_note}
+    return {
+        "rows": compared.rows,
+        "confidence": compared.settings.confidence,
+        "metrics": {
+            name: {**dataclass_data(metric), "verdict": metric.verdict}
+            for name, metric in compared.metrics.items()
+        },
+        "skipped": dict(compared.skipped),
+        "worse": report.worse,
+    }

@@ -24,6 +24,8 @@ from mlci.spec.model import FolderTarget, Spec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlci.scoring.paired import PairedComparison
+    from mlci.scoring.predictions import Predictions
     from mlci.serving.model import LoadedModel
 
 # A CSV window read whole is bounded: a file larger than this is refused, not read.
@@ -43,6 +45,20 @@ class MonitorReport:
     skipped: int
     """Lines of the prediction log that were not a logged row."""
     check: DriftCheck
+    performance: PairedComparison | None
+    """The window's labelled rows against the deploy-time evaluation, metric by metric."""
+    performance_note: str
+    """Why there is no performance check (no labels yet, say), or ""."""
+
+    @property
+    def worse(self) -> list[str]:
+        """The metrics whose interval is wholly worse than at deploy time."""
+        found = self.performance.metrics.values() if self.performance is not None else ()
+        return [m.name for m in found if m.verdict == "worse"]
+
+    @property
+    def breached(self) -> bool:
+        return self.check.breached or bool(self.worse)
 
 
 def monitor(
@@ -84,6 +100,7 @@ def monitor(
     check = check_drift(
         reference_frame, window, features, settings, prediction=(PREDICTION, prediction_kind)
     )
+    performance, note = _performance(root, spec, holder.commit, window)
     return MonitorReport(
         model=spec.deploy.model,
         version=holder.version,
@@ -93,7 +110,75 @@ def monitor(
         current=current_words,
         skipped=skipped,
         check=check,
+        performance=performance,
+        performance_note=note,
     )
+
+
+def _performance(
+    root: Path, spec: Spec, commit: str, window: pd.DataFrame
+) -> tuple[PairedComparison | None, str]:
+    """The metrics on the window's labelled rows against the version's own evaluation, each
+    with the interval of the difference; or why not."""
+    from mlci.gitbatch import GitObjects
+    from mlci.revision.snapshot import RevisionReader
+    from mlci.scoring.independent import compare_independent
+    from mlci.scoring.paired import Request, Settings
+    from mlci.scoring.predictions import PredictionsError, read_predictions
+
+    target = spec.problem.target
+    if target is None:
+        return None, "mlci.yaml's problem names no target: there are no labels to score"
+    if target not in window.columns or PREDICTION not in window.columns:
+        return None, f"no labels in the window yet (no {target!r} column)"
+    labelled = window[window[target].notna()]
+    if len(labelled) < spec.monitoring().min_rows:
+        return None, f"{len(labelled)} labelled rows in the window: not enough data"
+    evaluation = spec.evaluation
+    if evaluation is None:
+        return None, "mlci.yaml has no evaluation: section (the deploy-time predictions)"
+    task = spec.problem.task
+    with GitObjects(root) as objects:
+        content = RevisionReader(root, objects).output_content(commit, evaluation.predictions)
+    if isinstance(content, str):
+        return None, f"the deploy-time predictions: {content}"
+    try:
+        before = read_predictions(evaluation.predictions, content, task)
+    except PredictionsError as error:
+        return None, str(error)
+    after = _labelled_predictions(labelled, target, task)
+    requests = [
+        Request(name, scorer, metric.direction)
+        for name, metric in spec.metrics.items()
+        if (scorer := spec.scorer_of(name)) is not None
+    ]
+    settings = Settings(evaluation.confidence, evaluation.resamples, evaluation.seed)
+    positive = spec.problem.positive_class
+    positive = None if positive is None else _label(positive)
+    compared = compare_independent(before, after, requests, settings, task=task, positive=positive)
+    return compared, ""
+
+
+def _labelled_predictions(frame: pd.DataFrame, target: str, task: str) -> Predictions:
+    import numpy as np
+
+    from mlci.scoring.predictions import Predictions
+
+    ids = tuple(f"window-{i}" for i in range(len(frame)))
+    if task == "regression":
+        actual = frame[target].to_numpy(dtype=float)
+        predicted = frame[PREDICTION].to_numpy(dtype=float)
+    else:
+        actual = np.array([_label(v) for v in frame[target]], dtype=object)
+        predicted = np.array([_label(v) for v in frame[PREDICTION]], dtype=object)
+    return Predictions("the current window", ids, actual, predicted, {})
+
+
+def _label(value: object) -> str:
+    """A class label as the evaluation's CSV writes it: 1.0 read back from a CSV is 1."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _reference(root: Path, spec: Spec, commit: str, given: Path | None) -> tuple[pd.DataFrame, str]:

@@ -54,7 +54,7 @@ def keep_monitor_issue(
             author,
             model=report.model,
             stage=report.stage,
-            breached=report.check.breached,
+            breached=report.breached,
             report=markdown,
             retrain_after=retrain.after if retrain.enabled else None,
             start_retrain=lambda: dispatch_workflow(

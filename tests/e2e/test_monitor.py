@@ -43,20 +43,27 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]
     return workspace, demo
 
 
-def _window(demo: Path, rows: int, shift: dict[str, float], seed: int) -> list[dict[str, float]]:
-    """Rows drawn from the training data with a little noise, some features moved."""
+def _window(
+    demo: Path, rows: int, shift: dict[str, float], seed: int, labels: str = ""
+) -> list[dict[str, float]]:
+    """Rows drawn from the training data with a little noise, some features moved; with
+    `labels` ("true" or "wrong") each row's label arrived too."""
     with (demo / "data/prepared/train.csv").open(newline="") as handle:
         train = list(csv.DictReader(handle))
     features = [k for k in train[0] if k not in ("row_id", "target")]
     rng = np.random.default_rng(seed)
     picked = rng.integers(0, len(train), rows)
-    return [
-        {
+    made = []
+    for i in picked:
+        row = {
             name: round(float(train[i][name]) + rng.normal(0, 0.05) + shift.get(name, 0.0), 2)
             for name in features
         }
-        for i in picked
-    ]
+        if labels:
+            truth = int(train[i]["target"])
+            row["target"] = truth if labels == "true" else (truth + 1) % 3
+        made.append(row)
+    return made
 
 
 def _csv(path: Path, rows: list[dict[str, float]]) -> Path:
@@ -117,3 +124,30 @@ def test_too_small_a_window_is_not_enough_data(
     found = workspace.mlci("monitor", "--current", str(small), cwd=demo)
     assert found.code == 0
     assert "mlci monitor: not enough data: model v0.1.0 in prod" in found.out
+
+
+def test_labels_that_arrived_are_scored_against_the_deploy_time_evaluation(
+    deployed: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    workspace, demo = deployed
+    right = _csv(tmp_path / "right.csv", _window(demo, 300, {}, seed=5, labels="true"))
+    found = workspace.mlci(
+        "monitor", "--current", str(right), "--json", str(tmp_path / "r.json"), cwd=demo
+    )
+    assert found.code == 0, found.out + found.err
+    assert "Performance on the window's 300 labelled rows" in found.out
+    performance = json.loads((tmp_path / "r.json").read_text())["performance"]
+    assert performance["rows"] == 300 and performance["worse"] == []
+    accuracy = performance["metrics"]["accuracy"]
+    assert accuracy["verdict"] != "worse" and accuracy["change"] > 0.85
+
+    # The same rows with the labels of another class: the model is now mostly wrong.
+    wrong = _csv(tmp_path / "wrong.csv", _window(demo, 300, {}, seed=5, labels="wrong"))
+    fell = workspace.mlci("monitor", "--current", str(wrong), cwd=demo)
+    assert fell.code == 1, fell.out + fell.err
+    assert "fell since it was deployed" in fell.out and "| `accuracy` |" in fell.out
+    assert "❌ worse" in fell.out
+    # No labels: said, not scored.
+    unlabelled = _csv(tmp_path / "none.csv", _window(demo, 300, {}, seed=5))
+    quiet = workspace.mlci("monitor", "--current", str(unlabelled), cwd=demo)
+    assert "Performance: no labels in the window yet (no 'target' column)." in quiet.out
