@@ -14,9 +14,10 @@ from mlci.scoring.paired import (
     Request,
     Settings,
     _engine,
+    interval_of,
 )
 from mlci.scoring.predictions import Predictions
-from mlci.scoring.significance import bootstrap_p, detectable, percentile_interval
+from mlci.scoring.significance import bootstrap_p
 
 
 def compare_independent(
@@ -56,18 +57,12 @@ def compare_independent(
         if len(difference) < settings.resamples / 2:
             skipped[request.name] = "most resamples lack a class this metric needs"
             continue
-        low, high = percentile_interval(difference, settings.confidence)
-        results[request.name] = MetricInterval(
-            name=request.name,
-            scorer=request.scorer,
-            direction=request.direction,
-            base=point_before,
-            change=point_after,
-            low=low,
-            high=high,
-            p_value=bootstrap_p(difference),
-            test="bootstrap of independent samples",
-            detectable=detectable(difference, settings.confidence),
-            averaging=engines[1].averaging(request.scorer),
+        results[request.name] = interval_of(
+            request,
+            (point_before, point_after),
+            difference,
+            settings,
+            (bootstrap_p(difference), "bootstrap of independent samples"),
+            engines[1].averaging(request.scorer),
         )
     return PairedComparison(len(after), settings, results, skipped)

@@ -156,22 +156,41 @@ def compare_paired(
         if len(difference) < settings.resamples / 2:
             skipped[request.name] = "most resamples lack a class this metric needs"
             continue
-        low, high = percentile_interval(difference, settings.confidence)
         p_value, test = engine.p_value(request.scorer, difference)
-        results[request.name] = MetricInterval(
-            name=request.name,
-            scorer=request.scorer,
-            direction=request.direction,
-            base=point_base,
-            change=point_change,
-            low=low,
-            high=high,
-            p_value=p_value,
-            test=test,
-            detectable=detectable(difference, settings.confidence),
-            averaging=engine.averaging(request.scorer),
+        results[request.name] = interval_of(
+            request,
+            (point_base, point_change),
+            difference,
+            settings,
+            (p_value, test),
+            engine.averaging(request.scorer),
         )
     return PairedComparison(rows, settings, results, skipped)
+
+
+def interval_of(
+    request: Request,
+    points: tuple[float, float],
+    difference: np.ndarray,
+    settings: Settings,
+    significance: tuple[float, str],
+    averaging: str,
+) -> MetricInterval:
+    """A metric's comparison from its two values and the resampled differences."""
+    low, high = percentile_interval(difference, settings.confidence)
+    return MetricInterval(
+        name=request.name,
+        scorer=request.scorer,
+        direction=request.direction,
+        base=points[0],
+        change=points[1],
+        low=low,
+        high=high,
+        p_value=significance[0],
+        test=significance[1],
+        detectable=detectable(difference, settings.confidence),
+        averaging=averaging,
+    )
 
 
 def score(
