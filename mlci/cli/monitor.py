@@ -28,6 +28,7 @@ def monitor(args: argparse.Namespace) -> int:
         current=args.current,
         reference=args.reference,
         environ=dict(os.environ),
+        version=args.version,
     )
     markdown = monitor_markdown(report)
     if args.publish:

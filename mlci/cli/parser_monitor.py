@@ -27,6 +27,11 @@ def add_monitor_command(commands: Commands) -> None:
     _spec_option(monitor, "the spec to read (default: mlci.yaml)", default=None)
     monitor.add_argument("--stage", metavar="STAGE", help="the stage whose version is checked")
     monitor.add_argument(
+        "--version",
+        metavar="VERSION",
+        help="check this registered version (default: the one the registry holds in the stage)",
+    )
+    monitor.add_argument(
         "--current", type=Path, metavar="PATH", help="a CSV, or a prediction log file or folder"
     )
     monitor.add_argument("--reference", type=Path, metavar="FILE", help="a CSV of reference rows")

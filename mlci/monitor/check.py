@@ -90,20 +90,25 @@ def check_drift(
     features: Sequence[tuple[str, Kind]],
     settings: Monitor,
     prediction: tuple[str, Kind] | None = None,
+    reference_predictions: pd.Series | None = None,
 ) -> DriftCheck:
     """Every feature of `features` (and the prediction column) in `current` against
-    `reference`; a feature missing from a side is checked as having no rows there."""
+    `reference`; a feature missing from a side is checked as having no rows there. The
+    predictions' reference is `reference_predictions` when given (held-out rows' predictions,
+    which an overfit model's predictions on its training rows are not)."""
     wanted = [*features, *([prediction] if prediction is not None else [])]
+
+    def reference_of(name: str) -> pd.Series | None:
+        if prediction is not None and name == prediction[0] and reference_predictions is not None:
+            return reference_predictions
+        return _column(reference, name)
+
     workers = min(4, os.cpu_count() or 1, max(1, len(wanted)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         checks = list(
             pool.map(
                 lambda item: check_feature(
-                    item[0],
-                    item[1],
-                    _column(reference, item[0]),
-                    _column(current, item[0]),
-                    settings,
+                    item[0], item[1], reference_of(item[0]), _column(current, item[0]), settings
                 ),
                 wanted,
             )

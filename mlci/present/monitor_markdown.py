@@ -55,6 +55,7 @@ def monitor_markdown(report: MonitorReport) -> str:
         lines.append(
             f"- {report.skipped:,} lines of the log were not logged rows, and were skipped"
         )
+    lines += [f"- Note: {text(note)}" for note in report.notes]
     lines += [
         "",
         "| Feature | Verdict | Effect | Threshold | p-value | Rows (reference / window) "
@@ -117,6 +118,7 @@ def monitor_data(report: MonitorReport) -> dict[str, Any]:
         "reference": report.reference,
         "current": report.current,
         "skipped_lines": report.skipped,
+        "notes": list(report.notes),
         "breached": report.breached,
         "performance": _performance_data(report),
         "dataset_drift": check.dataset_drift,

@@ -68,13 +68,17 @@ def keep_issue(
     model: str,
     stage: str,
     breached: bool,
+    judged: bool = True,
     report: str,
     retrain_after: int | None,
     start_retrain: Callable[[], None],
 ) -> Upkeep:
     """Open, update or close the issue for this check's outcome; start the retraining when
-    the breaches in a row reach `retrain_after` (None: never)."""
+    the breaches in a row reach `retrain_after` (None: never). A check without enough data
+    (`judged` false) neither passes nor breaches: the issue and its count stay as they are."""
     existing = find_issue(github, repository, author, model, stage)
+    if not breached and not judged:
+        return Upkeep("none", existing, False)
     if not breached:
         if existing is None:
             return Upkeep("none", None, False)
@@ -90,23 +94,32 @@ def keep_issue(
     breaches = existing.breaches + 1 if existing is not None else 1
     started = existing.retrain_started if existing is not None else False
     now = retrain_after is not None and breaches >= retrain_after and not started
-    if now:
-        start_retrain()
-        started = True
-    body = _body(model, stage, breaches, started, retrain_after, report)
+    # The issue says "started" before the start is asked for: a lost reply to the update
+    # must not make the next check start a second retraining.
+    body = _body(model, stage, breaches, started or now, retrain_after, report)
     if existing is not None:
         github.patch(f"repos/{repository}/issues/{existing.number}", {"body": body})
-        updated = MonitorIssue(existing.number, existing.url, breaches, started)
-        return Upkeep("updated", updated, now)
-    made = github.post(
-        f"repos/{repository}/issues",
-        {"title": f"mlci monitor: {model} in {stage} breaches its drift checks", "body": body},
-        landed=lambda: _found_json(github, repository, author, model, stage),
-    )
-    issue = _parse(made, author, model, stage) or MonitorIssue(
-        int(made.get("number", 0)), str(made.get("html_url", "")), breaches, started
-    )
-    return Upkeep("opened", issue, now)
+        issue = MonitorIssue(existing.number, existing.url, breaches, started or now)
+        action: Action = "updated"
+    else:
+        made = github.post(
+            f"repos/{repository}/issues",
+            {"title": f"mlci monitor: {model} in {stage} breaches its drift checks", "body": body},
+            landed=lambda: _found_json(github, repository, author, model, stage),
+        )
+        issue = _parse(made, author, model, stage) or MonitorIssue(
+            int(made.get("number", 0)), str(made.get("html_url", "")), breaches, started or now
+        )
+        action = "opened"
+    if now:
+        try:
+            start_retrain()
+        except BaseException:
+            # Not started after all: say so, so that the next breach tries again.
+            undone = _body(model, stage, breaches, False, retrain_after, report)
+            github.patch(f"repos/{repository}/issues/{issue.number}", {"body": undone})
+            raise
+    return Upkeep(action, issue, now)
 
 
 def _body(

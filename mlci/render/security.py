@@ -26,14 +26,14 @@ RULES = {
     "runner": "runs-on names fixed labels (no ${{ }}), and code from forks runs only on "
     "GitHub-hosted runners",
 }
-# Scopes mlci's own jobs may write anywhere: the pull-request report's comment, the
-# monitor's issue.
-WRITABLE_SCOPES = frozenset({"pull-requests", "issues"})
+# Scopes mlci's own jobs may write anywhere: the pull-request report's comment.
+WRITABLE_SCOPES = frozenset({"pull-requests"})
 # Scopes the deploy, monitor and retrain jobs write (the release, the image, the deployment
-# record, OIDC, starting a workflow, pushing a branch): allowed only in a job behind an
-# `environment:` (which can be given reviewers) of a workflow no pull request starts.
-DEPLOY_SCOPES = frozenset({"contents", "packages", "deployments", "id-token", "actions"})
-_PULL_REQUEST_TRIGGERS = frozenset({"pull_request", "pull_request_target", "issue_comment"})
+# record, OIDC, the monitor's issue, starting a workflow, pushing a branch): allowed only in
+# a job behind an `environment:` (which can be given reviewers) of a workflow started only
+# by these triggers, none of which runs a pull request's code or text.
+DEPLOY_SCOPES = frozenset({"contents", "packages", "deployments", "id-token", "actions", "issues"})
+TRUSTED_TRIGGERS = frozenset({"push", "workflow_dispatch", "schedule"})
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|docker://[^@\s]+@sha256:[0-9a-f]{64}|\./.*")
 # GitHub's own runner images; any other label (whatever its case) may be someone's machine.
 GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[a-z0-9.-]+")
@@ -68,7 +68,7 @@ def findings(workflow: Mapping[str, Any]) -> set[Finding]:
     jobs = workflow.get("jobs")
     for name, job in jobs.items() if isinstance(jobs, Mapping) else ():
         if isinstance(job, Mapping):
-            deploys = not names & _PULL_REQUEST_TRIGGERS and bool(job.get("environment"))
+            deploys = names <= TRUSTED_TRIGGERS and bool(job.get("environment"))
             found |= _job_findings(f"jobs.{name}", job, deploys=deploys)
             if problem := _runner_finding(f"jobs.{name}", job, forks="pull_request" in names):
                 found.add(problem)

@@ -130,13 +130,32 @@ def _monitor_context(spec: Spec) -> dict[str, Any]:
     reference = monitor.reference
     if reference is None and spec.evaluation is not None and spec.evaluation.rescore is not None:
         reference = spec.evaluation.rescore.training_data
+    # Only what DVC tracks can be fetched; a reference kept in git is in the checkout.
+    tracked = reference is not None and _dvc_tracked(spec, reference)
     return {
         "monitor": monitor,
         "monitored_stage": spec.monitored_stage(),
         "plan_name": "Which version the stage serves",
-        "model_files": [*spec.deploy.files, *([reference] if reference else [])],
+        "model_files": [*spec.deploy.files, *([reference] if tracked and reference else [])],
         "model_files_name": "Bring the version's model and training data into the DVC cache",
     }
+
+
+def _dvc_tracked(spec: Spec, path: str) -> bool:
+    """A stage's output (or inside one) or a data source DVC tracks."""
+    from mlci.spec.paths import normalise
+
+    wanted = normalise(".", path) or path
+    outputs = [
+        normalise(stage.wdir, out.path)
+        for stage in spec.stages.values()
+        for out in (*stage.outs, *stage.metrics, *stage.plots)
+    ]
+    outputs += [normalise(".", source.path.rstrip("/")) for source in spec.data]
+    return any(
+        out is not None and (wanted == out or wanted.startswith(out.rstrip("/") + "/"))
+        for out in outputs
+    )
 
 
 def render_workflows(spec: Spec) -> dict[str, str]:

@@ -106,27 +106,36 @@ class LoggedRows:
     """The newest rows, oldest first: each the row's inputs plus PREDICTION."""
     skipped: int
     """Lines that were not a logged row (too long, not JSON, not an object)."""
-    versions: frozenset[str]
+    other_versions: dict[str, int]
+    """Rows left out because another version predicted them: version -> rows."""
 
 
-def read_log(path: Path, window: int) -> LoggedRows:
-    """The newest `window` rows of a log folder (or of one log file), oldest first."""
+def read_log(path: Path, window: int, version: str | None = None) -> LoggedRows:
+    """The newest `window` rows of a log folder (or of one log file), oldest first; with
+    `version`, only the rows that version predicted (a folder target's log holds every
+    version served from it)."""
     files = [path] if path.is_file() else [p for _, p in _log_files(path)]
     rows: list[dict[str, Any]] = []
     skipped = 0
-    versions: set[str] = set()
+    others: dict[str, int] = {}
     for file in reversed(files):
-        found, bad = _read_file(file)
+        try:
+            found, bad = _read_file(file)
+        except FileNotFoundError:
+            continue  # rotated away between the listing and the read
         skipped += bad
         for line in reversed(found):
+            logged = str(line.get("version"))
+            if version is not None and logged != version:
+                others[logged] = others.get(logged, 0) + 1
+                continue
             rows.append(line["row"] | {PREDICTION: line[PREDICTION]})
-            versions.add(str(line.get("version")))
             if len(rows) == window:
                 break
         if len(rows) == window:
             break
     rows.reverse()
-    return LoggedRows(rows, skipped, frozenset(versions))
+    return LoggedRows(rows, skipped, others)
 
 
 def _read_file(file: Path) -> tuple[list[dict[str, Any]], int]:
@@ -158,6 +167,10 @@ def _log_files(folder: Path) -> list[tuple[int, Path]]:
         return []
     for entry in entries:
         match = FILE_NAME.fullmatch(entry.name)
-        if match and stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+        try:
+            regular = match is not None and stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
+        except FileNotFoundError:
+            continue  # pruned by the server while this was listing
+        if match and regular:
             found.append((int(match[1]), Path(entry.path)))
     return sorted(found)

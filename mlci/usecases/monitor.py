@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from mlci.errors import UsageError
 from mlci.monitor.check import DriftCheck, Kind, check_drift
-from mlci.serving.prediction_log import PREDICTION, default_log_folder, read_log
+from mlci.serving.prediction_log import PREDICTION, LoggedRows, default_log_folder, read_log
 from mlci.spec.model import FolderTarget, Spec
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ class MonitorReport:
     """The window's labelled rows against the deploy-time evaluation, metric by metric."""
     performance_note: str
     """Why there is no performance check (no labels yet, say), or ""."""
+    notes: tuple[str, ...] = ()
+    """What else the reader should know: rows left out, a weaker reference."""
 
     @property
     def worse(self) -> list[str]:
@@ -60,6 +62,16 @@ class MonitorReport:
     def breached(self) -> bool:
         return self.check.breached or bool(self.worse)
 
+    @property
+    def judged(self) -> bool:
+        """The window held enough data to pass or breach; else nothing can be said (a
+        server that stopped logging looks like this), and the issue is left as it is."""
+        return (
+            self.breached
+            or self.check.dataset_drift is not None
+            or bool(self.performance and self.performance.metrics)
+        )
+
 
 def monitor(
     root: Path,
@@ -69,8 +81,9 @@ def monitor(
     current: Path | None,
     reference: Path | None,
     environ: dict[str, str],
+    version: str | None = None,
 ) -> MonitorReport:
-    from mlci.registry.state import read_registry
+    """Check `version` (default: the one the registry holds in the stage)."""
     from mlci.serving.model import load_package
     from mlci.serving.package import build_package
 
@@ -78,75 +91,119 @@ def monitor(
     stage = stage or spec.monitored_stage()
     if stage not in spec.deploy.stages:
         raise UsageError(f"{stage!r} is not one of deploy.stages ({', '.join(spec.deploy.stages)})")
-    artifact = read_registry(root).artifacts.get(spec.deploy.model)
-    holder = artifact.stages.get(stage) if artifact is not None else None
-    if holder is None:
-        raise UsageError(f"no version of {spec.deploy.model} is in {stage}: nothing to monitor")
+    version, commit = _monitored_version(root, spec, stage, version)
     with tempfile.TemporaryDirectory(prefix="mlci-monitor-") as scratch:
         package = Path(scratch) / "package"
-        build_package(root, spec, holder.version, package)
+        build_package(root, spec, version, package)
         model = load_package(package)
     features: list[tuple[str, Kind]] = [
         (c["name"], "numeric" if c["type"] == "number" else "categorical") for c in model.columns
     ]
-    reference_frame, reference_words = _reference(root, spec, holder.commit, reference)
-    window, current_words, skipped = _current(root, spec, stage, current, model, environ)
-    prediction_kind: Kind = (
-        "categorical" if model.manifest.get("task") == "classification" else "numeric"
-    )
-    reference_frame = _with_predictions(reference_frame, model)
+    text = [name for name, kind in features if kind == "categorical"]
+    reference_frame, reference_words = _reference(root, spec, commit, reference, text)
+    window, current_words, logged = _current(root, spec, stage, current, version, environ, text)
+    notes = [
+        f"{rows:,} rows of the log were predicted by {other}, not {version}, and are left out"
+        for other, rows in sorted(logged.other_versions.items())
+    ]
     if PREDICTION not in window.columns:
         window = _with_predictions(window, model)
+    held_out = _evaluation_predictions(root, spec, commit)
+    if isinstance(held_out, str):
+        # No held-out predictions: the model's on its training rows, which an overfit model
+        # predicts better than it predicts new rows.
+        reference_frame = _with_predictions(reference_frame, model)
+        reference_predictions = None
+        notes.append(f"the predictions' reference is the training rows ({held_out})")
+    else:
+        reference_predictions = _prediction_series(held_out)
     check = check_drift(
-        reference_frame, window, features, settings, prediction=(PREDICTION, prediction_kind)
+        reference_frame,
+        window,
+        features,
+        settings,
+        prediction=(
+            PREDICTION,
+            "categorical" if spec.problem.task == "classification" else "numeric",
+        ),
+        reference_predictions=reference_predictions,
     )
-    performance, note = _performance(root, spec, holder.commit, window)
+    performance, note = _performance(spec, held_out, window)
     return MonitorReport(
         model=spec.deploy.model,
-        version=holder.version,
+        version=version,
         stage=stage,
-        commit=holder.commit,
+        commit=commit,
         reference=reference_words,
         current=current_words,
-        skipped=skipped,
+        skipped=logged.skipped,
         check=check,
         performance=performance,
         performance_note=note,
+        notes=tuple(notes),
     )
 
 
+def _monitored_version(root: Path, spec: Spec, stage: str, version: str | None) -> tuple[str, str]:
+    """(version, commit): the one given, else the one the registry holds in the stage."""
+    from mlci.registry.state import read_registry
+
+    artifact = read_registry(root).artifacts.get(spec.deploy.model)
+    if version is not None:
+        found = artifact.version(version) if artifact is not None else None
+        if found is None or found.registered is None:
+            raise UsageError(f"{spec.deploy.model} has no registered version {version}")
+        return found.version, found.commit
+    holder = artifact.stages.get(stage) if artifact is not None else None
+    if holder is None:
+        raise UsageError(f"no version of {spec.deploy.model} is in {stage}: nothing to monitor")
+    return holder.version, holder.commit
+
+
+def _evaluation_predictions(root: Path, spec: Spec, commit: str) -> Predictions | str:
+    """The version's own held-out predictions (evaluation.predictions at its commit)."""
+    from mlci.gitbatch import GitObjects
+    from mlci.revision.snapshot import RevisionReader
+    from mlci.scoring.predictions import PredictionsError, read_predictions
+
+    evaluation = spec.evaluation
+    if evaluation is None:
+        return "mlci.yaml has no evaluation: section (the deploy-time predictions)"
+    with GitObjects(root) as objects:
+        content = RevisionReader(root, objects).output_content(commit, evaluation.predictions)
+    if isinstance(content, str):
+        return f"the deploy-time predictions: {content}"
+    try:
+        return read_predictions(evaluation.predictions, content, spec.problem.task)
+    except PredictionsError as error:
+        return str(error)
+
+
+def _prediction_series(predictions: Predictions) -> pd.Series:
+    import pandas as pd
+
+    return pd.Series(list(predictions.predicted))
+
+
 def _performance(
-    root: Path, spec: Spec, commit: str, window: pd.DataFrame
+    spec: Spec, held_out: Predictions | str, window: pd.DataFrame
 ) -> tuple[PairedComparison | None, str]:
     """The metrics on the window's labelled rows against the version's own evaluation, each
     with the interval of the difference; or why not."""
-    from mlci.gitbatch import GitObjects
-    from mlci.revision.snapshot import RevisionReader
     from mlci.scoring.independent import compare_independent
     from mlci.scoring.paired import Request, Settings
-    from mlci.scoring.predictions import PredictionsError, read_predictions
 
     target = spec.problem.target
     if target is None:
         return None, "mlci.yaml's problem names no target: there are no labels to score"
     if target not in window.columns or PREDICTION not in window.columns:
         return None, f"no labels in the window yet (no {target!r} column)"
-    labelled = window[window[target].notna()]
-    if len(labelled) < spec.monitoring().min_rows:
-        return None, f"{len(labelled)} labelled rows in the window: not enough data"
+    after = _labelled_predictions(window, target, spec.problem.task)
+    if len(after) < spec.monitoring().min_rows:
+        return None, f"{len(after)} labelled rows in the window: not enough data"
+    if isinstance(held_out, str) or spec.evaluation is None:
+        return None, str(held_out)
     evaluation = spec.evaluation
-    if evaluation is None:
-        return None, "mlci.yaml has no evaluation: section (the deploy-time predictions)"
-    task = spec.problem.task
-    with GitObjects(root) as objects:
-        content = RevisionReader(root, objects).output_content(commit, evaluation.predictions)
-    if isinstance(content, str):
-        return None, f"the deploy-time predictions: {content}"
-    try:
-        before = read_predictions(evaluation.predictions, content, task)
-    except PredictionsError as error:
-        return None, str(error)
-    after = _labelled_predictions(labelled, target, task)
     requests = [
         Request(name, scorer, metric.direction)
         for name, metric in spec.metrics.items()
@@ -155,22 +212,29 @@ def _performance(
     settings = Settings(evaluation.confidence, evaluation.resamples, evaluation.seed)
     positive = spec.problem.positive_class
     positive = None if positive is None else _label(positive)
-    compared = compare_independent(before, after, requests, settings, task=task, positive=positive)
+    compared = compare_independent(
+        held_out, after, requests, settings, task=spec.problem.task, positive=positive
+    )
     return compared, ""
 
 
 def _labelled_predictions(frame: pd.DataFrame, target: str, task: str) -> Predictions:
+    """The window's rows whose label arrived (and reads as one), as predictions to score."""
     import numpy as np
+    import pandas as pd
 
     from mlci.scoring.predictions import Predictions
 
-    ids = tuple(f"window-{i}" for i in range(len(frame)))
     if task == "regression":
-        actual = frame[target].to_numpy(dtype=float)
-        predicted = frame[PREDICTION].to_numpy(dtype=float)
+        actual = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
+        predicted = pd.to_numeric(frame[PREDICTION], errors="coerce").to_numpy(dtype=float)
+        keep = np.isfinite(actual) & np.isfinite(predicted)
+        actual, predicted = actual[keep], predicted[keep]
     else:
-        actual = np.array([_label(v) for v in frame[target]], dtype=object)
-        predicted = np.array([_label(v) for v in frame[PREDICTION]], dtype=object)
+        present = frame[frame[target].notna() & frame[PREDICTION].notna()]
+        actual = np.array([_label(v) for v in present[target]], dtype=object)
+        predicted = np.array([_label(v) for v in present[PREDICTION]], dtype=object)
+    ids = tuple(f"window-{i}" for i in range(len(actual)))
     return Predictions("the current window", ids, actual, predicted, {})
 
 
@@ -181,11 +245,11 @@ def _label(value: object) -> str:
     return str(value)
 
 
-def _reference(root: Path, spec: Spec, commit: str, given: Path | None) -> tuple[pd.DataFrame, str]:
-    import pandas as pd
-
+def _reference(
+    root: Path, spec: Spec, commit: str, given: Path | None, text: list[str]
+) -> tuple[pd.DataFrame, str]:
     if given is not None:
-        return _read_csv(given), str(given)
+        return _read_csv(given, text), str(given)
     path = spec.monitoring().reference
     if path is None and spec.evaluation is not None and spec.evaluation.rescore is not None:
         path = spec.evaluation.rescore.training_data
@@ -203,8 +267,9 @@ def _reference(root: Path, spec: Spec, commit: str, given: Path | None) -> tuple
             committed = reader.read_file(commit, path)  # a CSV kept in git, not by DVC
             if committed is None:
                 raise UsageError(f"the reference {path} of commit {commit[:12]}: {source}")
-            return pd.read_csv(io.BytesIO(committed)), f"{path} at {commit[:12]} (git)"
-    return _read_csv(source), f"{path} at {commit[:12]} (DVC cache)"
+            where = f"{path} at {commit[:12]} (git)"
+            return _parse_csv(io.BytesIO(committed), where, text), where
+    return _read_csv(source, text), f"{path} at {commit[:12]} (DVC cache)"
 
 
 def _current(
@@ -212,9 +277,10 @@ def _current(
     spec: Spec,
     stage: str,
     given: Path | None,
-    model: LoadedModel,
+    version: str,
     environ: dict[str, str],
-) -> tuple[pd.DataFrame, str, int]:
+    text: list[str],
+) -> tuple[pd.DataFrame, str, LoggedRows]:
     import pandas as pd
 
     settings = spec.monitoring()
@@ -224,24 +290,30 @@ def _current(
         served = (root / folders[0].folder) / "current" if folders else Path("package")
         path = default_log_folder(served, spec.deploy.model, environ)
     if path.is_dir() or path.suffix == ".jsonl":
-        logged = read_log(path, settings.window)
-        frame = pd.DataFrame(logged.rows)
-        return frame, f"the prediction log {path}", logged.skipped
+        logged = read_log(path, settings.window, version=version)
+        return pd.DataFrame(logged.rows), f"the prediction log {path}", logged
     if not path.is_file():
         raise UsageError(f"the current window {path} does not exist (--current FILE)")
-    frame = _read_csv(path).tail(settings.window).reset_index(drop=True)
-    return frame, str(path), 0
+    frame = _read_csv(path, text).tail(settings.window).reset_index(drop=True)
+    return frame, str(path), LoggedRows([], 0, {})
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
+def _read_csv(path: Path, text: list[str]) -> pd.DataFrame:
     if path.stat().st_size > MAX_CSV_BYTES:
         raise UsageError(f"{path} is over {MAX_CSV_BYTES >> 30} GiB: give a smaller window")
+    return _parse_csv(path, str(path), text)
+
+
+def _parse_csv(source: Path | io.BytesIO, shown: str, text: list[str]) -> pd.DataFrame:
+    """A CSV with the schema's text columns read as text: type inference would turn codes
+    such as 007 into 7, or (with a blank cell) 1 into 1.0, and compare them as other
+    categories than the log's strings."""
+    import pandas as pd
+
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(source, dtype=dict.fromkeys(text, str))
     except (ValueError, UnicodeDecodeError, OSError) as error:
-        raise UsageError(f"{path} cannot be read as a CSV: {error}") from None
+        raise UsageError(f"{shown} cannot be read as a CSV: {error}") from None
 
 
 def _with_predictions(frame: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:

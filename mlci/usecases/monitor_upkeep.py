@@ -55,6 +55,7 @@ def keep_monitor_issue(
             model=report.model,
             stage=report.stage,
             breached=report.breached,
+            judged=report.judged,
             report=markdown,
             retrain_after=retrain.after if retrain.enabled else None,
             start_retrain=lambda: dispatch_workflow(
@@ -65,6 +66,9 @@ def keep_monitor_issue(
                 {"reason": f"{report.model} {report.version} in {report.stage} drifts"},
             ),
         )
+    if not report.judged:
+        left = f"#{upkeep.issue.number} " if upkeep.issue is not None else ""
+        return f"monitor issue {left}left as it is: the window holds too few rows to judge"
     if upkeep.issue is None:
         return "monitor issue: none open, none needed"
     said = f"monitor issue #{upkeep.issue.number} {upkeep.action} ({upkeep.issue.breaches} "

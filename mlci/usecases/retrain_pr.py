@@ -20,8 +20,11 @@ def open_retrain_pr(root: Path, spec: Spec, reason: str, environ: Mapping[str, s
     from mlci.usecases.github_client import github_client
 
     github, repository = github_client(environ)
-    run = environ.get("GITHUB_RUN_ID", "")
-    branch = f"mlci/retrain-{run}" if run.isdigit() else "mlci/retrain"
+    run, attempt = environ.get("GITHUB_RUN_ID", ""), environ.get("GITHUB_RUN_ATTEMPT", "1")
+    # A re-run of the same run pushes a branch of its own, not onto the first attempt's.
+    branch = (
+        f"mlci/retrain-{run}-{attempt}" if run.isdigit() and attempt.isdigit() else "mlci/retrain"
+    )
     model = spec.deploy.model
     message = f"Retrain {model} on fresh data"
     commit = commit_tracked_on_branch(root, branch, message, BOT)

@@ -78,20 +78,24 @@ def test_the_served_log_is_checked_and_a_shift_breaches(deployed: tuple[Workspac
     workspace, demo = deployed
     out = demo.parent / "out"
     # The log `mlci serve` writes beside the folder target: rows like the training data's,
-    # but every logged prediction is class 0, unlike the model's on the training data.
+    # each logged prediction class 0. The predictions' reference is the version's held-out
+    # evaluation, 30 rows here: too few to judge, and said so.
     log = PredictionLog(demo.parent / "served" / "predictions")
     logged = _window(demo, 400, {}, seed=1)
     log.write("v0.1.0", logged, [0] * len(logged))
+    log.write("v0.0.9", logged[:7], [1] * 7)  # an older version's rows: left out
     found = workspace.mlci("monitor", "--json", str(out / "log.json"), cwd=demo)
-    assert found.code == 1, found.out + found.err
-    assert "breach: model v0.1.0 in prod: its predictions drift" in found.out
+    assert found.code == 0, found.out + found.err
+    assert "no breach: model v0.1.0 in prod" in found.out
     assert "the prediction log" in found.out and "served/predictions" in found.out
+    assert "7 rows of the log were predicted by v0.0.9, not v0.1.0, and are left out" in found.out
     report = json.loads((out / "log.json").read_text())
-    assert report["breached"] is True and report["dataset_drift"] is False
+    assert report["breached"] is False and report["dataset_drift"] is False
     assert [f["verdict"] for f in report["features"]] == ["no drift"] * 4
     assert report["features"][0]["reference_rows"] == 119  # the training rows, from the cache
     assert report["features"][0]["current_rows"] == 400
-    assert report["prediction"]["verdict"] == "drift"
+    assert report["prediction"]["verdict"] == "not enough data"
+    assert report["prediction"]["reference_rows"] == 30  # the held-out evaluation's
 
     # The same kind of rows as a CSV without predictions: the model predicts them itself.
     calm = _csv(demo.parent / "calm.csv", _window(demo, 400, {}, seed=2))
@@ -110,7 +114,7 @@ def test_the_served_log_is_checked_and_a_shift_breaches(deployed: tuple[Workspac
     assert "| `petal length (cm)` | ❌ drift | psi" in breach.out
     assert "| `sepal width (cm)` | ✅ no drift |" in breach.out
     page = (out / "shifted.html").read_text()
-    assert page.count("<svg") == 5  # four features and the predictions
+    assert page.count("<svg") == 4  # the features (the predictions had too few to judge)
     # Self-contained: nothing is fetched (the SVG namespace is a name, not a request).
     assert not re.search(r"(src|href)\s*=", page)
     assert "default-src 'none'" in page

@@ -148,10 +148,10 @@ def test_the_command_serves_the_version_in_a_stage_and_logs_its_predictions(
         assert requests.get(f"{address}/health", timeout=10).json()["version"] == "v0.1.0"
         rows, _, _ = _test_rows(demo)
         answer = requests.post(f"{address}/predict", json={"rows": rows[:3]}, timeout=30).json()
-        logged = read_log(log, 10)
+        logged = read_log(log, 10, version="v0.1.0")
         assert [{k: r[k] for k in rows[0]} for r in logged.rows] == rows[:3]
         assert [r["prediction"] for r in logged.rows] == answer["predictions"]
-        assert logged.versions == {"v0.1.0"}
+        assert logged.other_versions == {}
     finally:
         process.terminate()
         process.wait(timeout=30)

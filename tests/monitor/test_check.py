@@ -110,3 +110,19 @@ def test_prediction_drift_alone_is_a_breach() -> None:
     assert found.dataset_drift is False
     assert found.prediction is not None and found.prediction.verdict == "drift"
     assert found.breached
+
+
+def test_the_predictions_reference_is_the_held_out_one_when_given() -> None:
+    """An overfit model predicts its training rows better than new ones: the held-out
+    predictions are the reference, not the training rows' column."""
+    rng = np.random.default_rng(7)
+    reference, current = _sample(rng, 2_000), _sample(rng, 2_000)
+    reference["predicted"] = "yes"  # in-sample: always right, always "yes" here
+    current["predicted"] = rng.choice(["yes", "no"], 2_000, p=[0.5, 0.5])
+    held_out = pd.Series(rng.choice(["yes", "no"], 500, p=[0.5, 0.5]))
+    prediction = ("predicted", "categorical")
+    in_sample = check_drift(reference, current, FEATURES, Monitor(), prediction)
+    assert in_sample.prediction is not None and in_sample.prediction.verdict == "drift"
+    fair = check_drift(reference, current, FEATURES, Monitor(), prediction, held_out)
+    assert fair.prediction is not None and fair.prediction.verdict == "no drift"
+    assert fair.prediction.reference_rows == 500

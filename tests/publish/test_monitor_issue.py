@@ -4,6 +4,10 @@ alike left alone, and the retraining started once after the breaches in a row.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from mlci.publish.github import GitHub
 from mlci.publish.monitor_issue import keep_issue, marker
 from tests.publish.github_server import BOT, FakeGitHub
@@ -12,7 +16,14 @@ TOKEN = "ghs_monitortoken0123456789abcdef"
 REPO = "acme/churn"
 
 
-def _keep(github: FakeGitHub, breached: bool, started: list[int], after: int | None = 3):  # type: ignore[no-untyped-def]
+def _keep(  # type: ignore[no-untyped-def]
+    github: FakeGitHub,
+    breached: bool,
+    started: list[int],
+    after: int | None = 3,
+    judged: bool = True,
+    start: Callable[[], None] | None = None,
+):
     with GitHub(TOKEN, github.url) as client:
         return keep_issue(
             client,
@@ -21,9 +32,10 @@ def _keep(github: FakeGitHub, breached: bool, started: list[int], after: int | N
             model="churn",
             stage="prod",
             breached=breached,
+            judged=judged,
             report=f"## report {len(github.requests)}\n",
             retrain_after=after,
-            start_retrain=lambda: started.append(1),
+            start_retrain=start or (lambda: started.append(1)),
         )
 
 
@@ -74,3 +86,29 @@ def test_with_retraining_off_nothing_is_started() -> None:
         assert started == []
         (issue,) = github.issues[REPO]
         assert "Retraining is off" in issue["body"]
+
+
+def test_too_little_data_neither_closes_nor_counts() -> None:
+    """A server that stopped logging is not a pass: the issue stays open, its count too."""
+    started: list[int] = []
+    with FakeGitHub(token=TOKEN) as github:
+        _keep(github, True, started)
+        quiet = _keep(github, False, started, judged=False)
+        assert quiet.action == "none" and quiet.issue is not None and quiet.issue.breaches == 1
+        (issue,) = github.issues[REPO]
+        assert issue["state"] == "open"
+        assert _keep(github, True, started).issue.breaches == 2  # type: ignore[union-attr]
+
+
+def test_a_start_that_fails_is_not_recorded_as_started() -> None:
+    def refused() -> None:
+        raise RuntimeError("dispatch refused")
+
+    with FakeGitHub(token=TOKEN) as github:
+        with pytest.raises(RuntimeError, match="dispatch refused"):
+            _keep(github, True, [], after=1, start=refused)
+        (issue,) = github.issues[REPO]
+        assert issue["body"].startswith(marker("churn", "prod", 1, False))
+        started: list[int] = []
+        again = _keep(github, True, started, after=1)
+        assert again.retrain_started_now and started == [1]

@@ -63,12 +63,12 @@ def test_a_retraining_is_pushed_and_proposed_once(checkout: tuple[Path, GitServe
     (root / "scratch.txt").write_text("untracked: not part of the retraining\n")
     with FakeGitHub(token=TOKEN) as github:
         said = open_retrain_pr(root, spec, "churn v0.1.0 in prod drifts", _environ(github, forge))
-        assert said == f"opened https://github.test/{REPO}/pull/1001 from mlci/retrain-4242"
+        assert said == f"opened https://github.test/{REPO}/pull/1001 from mlci/retrain-4242-1"
         (pull,) = github.pulls[REPO]
-        assert pull["head"]["ref"] == "mlci/retrain-4242" and pull["base"]["ref"] == "main"
+        assert pull["head"]["ref"] == "mlci/retrain-4242-1" and pull["base"]["ref"] == "main"
         assert "churn v0.1.0 in prod drifts" in pull["body"]
     bare = forge.root / f"{REPO}.git"
-    pushed = _git(bare, "show", "--stat", "--format=%an <%ae>%n%s", "mlci/retrain-4242")
+    pushed = _git(bare, "show", "--stat", "--format=%an <%ae>%n%s", "mlci/retrain-4242-1")
     assert pushed.startswith("github-actions[bot] <41898282+github-actions[bot]@users")
     assert "Retrain churn on fresh data" in pushed
     assert "dvc.lock" in pushed and "scratch.txt" not in pushed

@@ -122,3 +122,19 @@ def test_writes_outside_an_environment_or_under_a_pull_request_are_findings() ->
     cached["jobs"]["deploy-1"]["steps"][1]["with"]["cache"] = "pip"
     found = {(f.rule, f.where) for f in findings(cached)}
     assert ("cache-in-privileged-job", "jobs.deploy-1.steps.1.with.cache") in found
+
+
+def test_triggers_that_carry_a_pull_requests_code_or_text_forbid_writes() -> None:
+    for trigger in ("merge_group", "pull_request_review", "workflow_call", "issues"):
+        workflow = _deploy()
+        workflow["on"][trigger] = {}
+        found = {(f.rule, f.where) for f in findings(workflow)}
+        assert ("permissions", "jobs.deploy-1.permissions.contents") in found, trigger
+
+
+def test_issues_are_written_only_behind_an_environment() -> None:
+    workflow = _deploy()
+    job = workflow["jobs"]["plan"]
+    job["permissions"]["issues"] = "write"
+    found = {(f.rule, f.where) for f in findings(workflow)}
+    assert ("permissions", "jobs.plan.permissions.issues") in found

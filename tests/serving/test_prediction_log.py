@@ -26,7 +26,7 @@ def test_rows_are_read_back_as_the_newest_window_oldest_first(tmp_path: Path) ->
     window = read_log(tmp_path / "log", 25)
     assert [row["x"] for row in window.rows] == [float(i) for i in range(75, 100)]
     assert window.rows[-1] == {"x": 99.0, "y": -99.0, "prediction": "0"}
-    assert window.versions == {"v1.0.0"} and window.skipped == 0
+    assert window.other_versions == {} and window.skipped == 0
     everything = read_log(tmp_path / "log", 1_000)
     assert [row["x"] for row in everything.rows] == [float(i) for i in range(100)]
 
@@ -97,3 +97,24 @@ def test_the_default_folder(tmp_path: Path) -> None:
     assert elsewhere == tmp_path / "state" / "mlci" / "predictions" / "churn"
     chosen = {"MLCI_PREDICTION_LOG": str(tmp_path / "mine"), **environ}
     assert default_log_folder(target / "current", "churn", chosen) == tmp_path / "mine"
+
+
+def test_a_version_reads_only_the_rows_it_predicted(tmp_path: Path) -> None:
+    """A folder target's log holds every version served from it: after a promotion the
+    new version's window must not hold the old one's rows."""
+    log = PredictionLog(tmp_path / "log")
+    log.write("v1.0.0", _rows(0, 30), [0] * 30)
+    log.write("v1.1.0", _rows(100, 20), [1] * 20)
+    log.write("v1.0.0", _rows(200, 5), [0] * 5)  # a rollback served the old one again
+    new = read_log(tmp_path / "log", 1_000, version="v1.1.0")
+    assert [row["x"] for row in new.rows] == [float(i) for i in range(100, 120)]
+    assert new.other_versions == {"v1.0.0": 35}
+    old = read_log(tmp_path / "log", 10, version="v1.0.0")
+    assert [row["x"] for row in old.rows] == [
+        25.0,
+        26.0,
+        27.0,
+        28.0,
+        29.0,
+        *map(float, range(200, 205)),
+    ]
