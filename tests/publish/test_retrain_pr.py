@@ -4,6 +4,9 @@ against the API stand-in; nothing changed, nothing pushed or opened."""
 
 from __future__ import annotations
 
+import base64
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -56,8 +59,23 @@ def _environ(github: FakeGitHub, forge: GitServer) -> dict[str, str]:
     }
 
 
-def test_a_retraining_is_pushed_and_proposed_once(checkout: tuple[Path, GitServer]) -> None:
+def _record_git_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put a git first on PATH that writes down its arguments, then runs the real git."""
+    real = shutil.which("git")
+    assert real is not None
+    tools, log = tmp_path / "tools", tmp_path / "git-arguments.log"
+    tools.mkdir()
+    (tools / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (tools / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    return log
+
+
+def test_a_retraining_is_pushed_and_proposed_once(
+    checkout: tuple[Path, GitServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, forge = checkout
+    arguments = _record_git_arguments(tmp_path, monkeypatch)
     spec = load_project(root / "mlci.yaml").spec
     (root / "dvc.lock").write_text("fresh data, new model\n")
     (root / "scratch.txt").write_text("untracked: not part of the retraining\n")
@@ -72,7 +90,11 @@ def test_a_retraining_is_pushed_and_proposed_once(checkout: tuple[Path, GitServe
     assert pushed.startswith("github-actions[bot] <41898282+github-actions[bot]@users")
     assert "Retrain churn on fresh data" in pushed
     assert "dvc.lock" in pushed and "scratch.txt" not in pushed
-    # The token travelled in git's environment only: nothing of it stays in the checkout.
+    # The token travelled in git's environment only: on no command line, in no config.
+    pushes = [line for line in arguments.read_text().splitlines() if line.startswith("push")]
+    assert pushes == ["push -q origin HEAD:refs/heads/mlci/retrain-4242-1"]
+    basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    assert TOKEN not in arguments.read_text() and basic not in arguments.read_text()
     assert TOKEN not in (root / ".git" / "config").read_text()
 
 
