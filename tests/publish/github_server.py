@@ -167,17 +167,21 @@ class FakeGitHub:
     def add_issue(self, repo: str, title: str, body: str, author: str) -> dict[str, Any]:
         """An open issue someone wrote (to test that mlci leaves others' issues alone)."""
         with self._lock:
-            issue = {
-                "number": self._next_id,
-                "title": title,
-                "body": body,
-                "state": "open",
-                "html_url": f"https://github.test/{repo}/issues/{self._next_id}",
-                "user": {"login": author, "type": "Bot" if author.endswith("[bot]") else "User"},
-            }
-            self._next_id += 1
-            self.issues.setdefault(repo, []).append(issue)
-            return issue
+            return self._make_issue(repo, title, body, author)
+
+    def _make_issue(self, repo: str, title: str, body: str, author: str) -> dict[str, Any]:
+        """Called with the lock held."""
+        issue = {
+            "number": self._next_id,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "html_url": f"https://github.test/{repo}/issues/{self._next_id}",
+            "user": {"login": author, "type": "Bot" if author.endswith("[bot]") else "User"},
+        }
+        self._next_id += 1
+        self.issues.setdefault(repo, []).append(issue)
+        return issue
 
     def seen(self, method: str) -> list[str]:
         """Targets of the requests made with `method`, in order."""
@@ -383,19 +387,10 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return 200, items, links
             if (match := _ISSUES.fullmatch(path)) and method == "POST":
                 body = json.loads(raw)
-                login = github.user or BOT
-                number = github._next_id
-                github._next_id += 1
-                issue = {
-                    "number": number,
-                    "title": body["title"],
-                    "body": body.get("body", ""),
-                    "state": "open",
-                    "html_url": f"https://github.test/{match[1]}/issues/{number}",
-                    "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
-                }
-                github.issues.setdefault(match[1], []).append(issue)
-                return 201, issue, {}
+                made = github._make_issue(
+                    match[1], body["title"], body.get("body", ""), github.user or BOT
+                )
+                return 201, made, {}
             if (match := _ISSUE.fullmatch(path)) and method == "PATCH":
                 for issue in github.issues.get(match[1], []):
                     if issue["number"] == int(match[2]):
